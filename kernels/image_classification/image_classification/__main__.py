@@ -1,0 +1,70 @@
+"""Entry point: ``python -m image_classification``, run by the platform in the kernel folder.
+
+The only module that knows the SDK: it adapts a `vlad.kernel.Job` to the plain-argument core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from image_classification import train as training
+from image_classification import validate as validation
+from image_classification.data import require_split
+from image_classification.errors import InputError
+from vlad.kernel import Job, KernelError, run
+
+MANIFEST = Path(__file__).resolve().parent.parent / "kernel.json"
+
+
+@contextmanager
+def shown_to_user() -> Iterator[None]:
+    """Let the core's InputError messages reach the user word for word."""
+    try:
+        yield
+    except InputError as exc:
+        raise KernelError(str(exc)) from exc
+
+
+def train(job: Job) -> None:
+    val_dir = job.dataset_path / "val"
+    with shown_to_user():
+        training.fit(
+            require_split(job.dataset_path, "train"),
+            val_dir if val_dir.is_dir() else None,
+            job.hyperparameters,
+            job.model_write_path,
+            base_model=job.base_model_path,
+            on_step=lambda step, total: job.progress(step=step, total=total),
+            on_epoch=lambda epoch, m: _log_epoch(job, epoch, m),
+        )
+
+
+def _log_epoch(job: Job, epoch: int, metrics: dict[str, float]) -> None:
+    job.log_metrics("loss", epoch, **{k: v for k, v in metrics.items() if k.endswith("_loss")})
+    job.log_metrics(
+        "accuracy", epoch, **{k: v for k, v in metrics.items() if k.endswith("_accuracy")}
+    )
+
+
+def validate(job: Job) -> None:
+    # The platform passes the trained model's folder as base_model_path of a validation job.
+    if job.base_model_path is None:
+        job.fail("A validation job needs the trained model: base_model_path is empty.")
+    progress = lambda step, total: job.progress(step=step, total=total)  # noqa: E731
+    with shown_to_user():
+        if job.validation_type == "inference":
+            validation.infer(
+                job.base_model_path, job.dataset_path, job.model_write_path, on_step=progress
+            )
+            return
+        result = validation.evaluate(
+            job.base_model_path, job.dataset_path, job.model_write_path, on_step=progress
+        )
+    for name, x, values in validation.metric_rows(result):
+        job.log_metrics(name, x, **values)
+
+
+if __name__ == "__main__":
+    run(train=train, validate=validate, manifest=MANIFEST)

@@ -1,0 +1,1 @@
+"""The `vlad` command line."""

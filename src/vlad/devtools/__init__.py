@@ -1,0 +1,1 @@
+"""Tools for development and for running the platform on one machine (not for kernels)."""

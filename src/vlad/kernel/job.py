@@ -1,0 +1,109 @@
+"""What a running kernel sees of its job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vlad.contract import Command, Operation, Status, StatusMessage, TrainingConfig, ValidationType
+from vlad.kernel.errors import KernelError, stop_event
+from vlad.kernel.metrics import MetricWriter
+from vlad.kernel.publisher import StatusPublisher
+
+
+class Job:
+    """One training or validation job: its folders, hyperparameters and reporting."""
+
+    def __init__(self, config: TrainingConfig, hyperparameters: dict[str, Any],
+                 publisher: StatusPublisher) -> None:
+        self.config = config
+        self.hyperparameters = hyperparameters
+        self._publisher = publisher
+        self._writers: dict[str, MetricWriter] = {}
+        self.last_step = 0
+
+    # -- folders ---------------------------------------------------------------------------
+    @property
+    def dataset_path(self) -> Path:
+        return Path(self.config.dataset_path)
+
+    @property
+    def temp_path(self) -> Path:
+        """Scratch space; the platform empties it when the job ends."""
+        return Path(self.config.temp_path)
+
+    @property
+    def model_write_path(self) -> Path:
+        """Where the trained model (or the validation result) goes."""
+        return Path(self.config.model_write_path)
+
+    @property
+    def base_model_path(self) -> Path | None:
+        """The base model's folder for additional training; None when training from scratch."""
+        return Path(self.config.base_model_path) if self.config.base_model_path else None
+
+    @property
+    def etc_path(self) -> Path | None:
+        """The extra files the user attached to the job; None when there are none."""
+        return Path(self.config.etc_path) if self.config.etc_path else None
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.config.metrics_dir
+
+    # -- what to do --------------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        return self.config.operation is Operation.TRAINING
+
+    @property
+    def validation_type(self) -> ValidationType | None:
+        return self.config.validation_type
+
+    @property
+    def training_type(self) -> str:
+        return str(self.hyperparameters["training_type"])
+
+    # -- reporting ---------------------------------------------------------------------------
+    def progress(self, step: int, total: int | None = None,
+                 percentage: float | None = None) -> None:
+        """Report `training_ing`. Call it every step; it returns in microseconds.
+
+        Give `total` (steps in the whole job) or an explicit `percentage`.
+        """
+        if percentage is None:
+            percentage = 100.0 * step / total if total else 0.0
+        self.last_step = step
+        self._publisher.publish(self._message(Status.ING, percentage=min(max(percentage, 0.0), 100.0),
+                                              step=step))
+
+    def log_metrics(self, name: str, x: float | int, **values: float) -> None:
+        """Append a row to the graph `name` (`save/metrics/<name>.csv`)."""
+        writer = self._writers.get(name)
+        if writer is None:
+            writer = self._writers[name] = MetricWriter(self.metrics_dir, name)
+        writer.write(x, **values)
+
+    def fail(self, message: str) -> None:
+        """End the job with `training_error` and this message (raises KernelError)."""
+        raise KernelError(message)
+
+    @property
+    def should_stop(self) -> bool:
+        """True once the platform asked the job to stop (SIGTERM arrived)."""
+        return stop_event.is_set()
+
+    def _message(self, status: Status, **fields: Any) -> StatusMessage:
+        training = self.config.operation is Operation.TRAINING
+        return StatusMessage(
+            cmd=Command.TRAINING if training else Command.VALIDATION,
+            project_key=self.config.project_key,
+            model_id=self.config.model_id if training else None,
+            validation_id=None if training else self.config.validation_id,
+            status=status,
+            **fields,
+        )
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
