@@ -42,28 +42,28 @@ def train(job: Job) -> None:
 
 
 def _log_epoch(job: Job, epoch: int, metrics: dict[str, float]) -> None:
-    job.log_metrics("loss", epoch, **{k: v for k, v in metrics.items() if k.endswith("_loss")})
+    job.log_metrics("loss", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_loss")})
     job.log_metrics(
-        "accuracy", epoch, **{k: v for k, v in metrics.items() if k.endswith("_accuracy")}
+        "accuracy", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_accuracy")}
     )
 
 
 def validate(job: Job) -> None:
     # The platform passes the trained model's folder as base_model_path of a validation job.
-    if job.base_model_path is None:
-        job.fail("A validation job needs the trained model: base_model_path is empty.")
-    progress = lambda step, total: job.progress(step=step, total=total)  # noqa: E731
+    model_dir = job.base_model_path
+    if model_dir is None:
+        raise KernelError("A validation job needs the trained model: base_model_path is empty.")
+    inference = job.validation_type == "inference"
     with shown_to_user():
-        if job.validation_type == "inference":
-            validation.infer(
-                job.base_model_path, job.dataset_path, job.model_write_path, on_step=progress
-            )
-            return
-        result = validation.evaluate(
-            job.base_model_path, job.dataset_path, job.model_write_path, on_step=progress
+        result = (validation.infer if inference else validation.evaluate)(
+            model_dir,
+            job.dataset_path,
+            job.model_write_path,
+            on_step=lambda step, total: job.progress(step=step, total=total),
         )
-    for name, x, values in validation.metric_rows(result):
-        job.log_metrics(name, x, **values)
+    if not inference:
+        for name, x, values in validation.metric_rows(result):
+            job.log_metrics(name, x, x_name="class_index", **values)
 
 
 if __name__ == "__main__":

@@ -25,18 +25,18 @@ def is_image(path: Path) -> bool:
 
 
 def require_split(dataset_path: Path, split: str) -> Path:
-    folder = Path(dataset_path) / split
-    if not folder.is_dir():
-        found = (
-            sorted(p.name for p in Path(dataset_path).iterdir())
-            if Path(dataset_path).is_dir()
-            else []
-        )
-        raise InputError(
-            f"The dataset has no '{split}' folder: expected {folder} in the layout {LAYOUT}; "
-            f"found {found or 'nothing'} in {dataset_path}."
-        )
-    return folder
+    dataset_path = Path(dataset_path)
+    folder = dataset_path / split
+    if folder.is_dir():
+        return folder
+    found = sorted(p.name for p in dataset_path.iterdir()) if dataset_path.is_dir() else []
+    hint = ""
+    if any(d.is_dir() and any(map(is_image, d.iterdir())) for d in dataset_path.glob("*")):
+        hint = f" Its folders hold images: if they are the labels, move them into {folder}/."
+    raise InputError(
+        f"The dataset has no '{split}' folder: expected {folder} in the layout {LAYOUT}; "
+        f"found {found or 'nothing'} in {dataset_path}.{hint}"
+    )
 
 
 def list_classes(split_dir: Path) -> list[str]:
@@ -82,11 +82,11 @@ def load_images(paths: Sequence[Path], image_size: int, channels: int) -> torch.
     out = torch.empty((len(paths), channels, image_size, image_size), dtype=torch.uint8)
     for i, path in enumerate(paths):
         try:
-            with Image.open(path) as img:
-                img = img.convert(mode)
-                if img.size != (image_size, image_size):
-                    img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
-                array = np.asarray(img, dtype=np.uint8)
+            with Image.open(path) as file:
+                img = file.convert(mode)
+            if img.size != (image_size, image_size):
+                img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
+            array = np.asarray(img, dtype=np.uint8)
         except (OSError, UnidentifiedImageError) as exc:
             raise InputError(
                 f"Cannot read image {path}: {exc}. Expected a PNG or JPEG file."
@@ -119,7 +119,8 @@ def hold_out(items: list[tuple[Path, str]], fraction: float,
     if fraction <= 0:
         return items, []
     rng = np.random.default_rng(seed)
-    kept, held = [], []
+    kept: list[tuple[Path, str]] = []
+    held: list[tuple[Path, str]] = []
     for label in sorted({label for _, label in items}):
         of_label = [item for item in items if item[1] == label]
         count = min(round(len(of_label) * fraction), len(of_label) - 1)

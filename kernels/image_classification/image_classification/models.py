@@ -132,3 +132,19 @@ def load_model(folder: Path) -> tuple[nn.Module, dict[str, Any]]:
     model = build_model(meta)
     model.load_state_dict(saved["state_dict"])
     return model, meta
+
+
+def load_base_model(folder: Path, meta: dict[str, Any]) -> nn.Module:
+    """The model in `folder`, checked to be the one `meta` describes (for additional training)."""
+    model, base = load_model(folder)
+    differences = [
+        f"{key}: base model {base.get(key)!r}, this job {meta[key]!r}"
+        for key in ("model_type", "classes", "image_size", "channels", "width")
+        if base.get(key) != meta[key]
+    ]
+    if differences:
+        raise InputError(
+            "The base model does not fit this job (additional training keeps the model's "
+            "model_type, classes, image_size, channels and width): " + "; ".join(differences) + "."
+        )
+    return model

@@ -45,13 +45,23 @@ class Settings:
         settings = cls(**{k: v for k, v in hyperparameters.items() if k in known})
         if settings.model_type not in MODEL_TYPES:
             raise InputError(
-                f"Unknown model_type {settings.model_type!r}: expected one of {sorted(MODEL_TYPES)}."
+                f"Unknown model_type {settings.model_type!r}: expected {sorted(MODEL_TYPES)}."
             )
         return settings
 
     @property
     def model_width(self) -> int:
         return self.width or default_width(self.model_type)
+
+    def model_meta(self, classes: list[str]) -> dict[str, Any]:
+        """What model.pt records to rebuild the model: see `models.build_model`."""
+        return {
+            "model_type": self.model_type,
+            "classes": classes,
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "width": self.model_width,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,7 +21,7 @@ from image_classification.data import (
 )
 from image_classification.device import parallel, pick_device
 from image_classification.errors import InputError
-from image_classification.models import build_model, load_model, save_model
+from image_classification.models import build_model, load_base_model, save_model
 from image_classification.settings import Settings
 
 StepCallback = Callable[[int, int], None]  # (global step, total steps)
@@ -52,10 +52,8 @@ def fit(
     settings = Settings.from_hyperparameters(hyperparameters)
     torch.manual_seed(settings.seed)
     classes, (x_train, y_train), val = _load(Path(train_dir), val_dir, settings)
-    meta = {"model_type": settings.model_type, "classes": classes,
-            "image_size": settings.image_size, "channels": settings.channels,
-            "width": settings.model_width}  # fmt: skip
-    model = _starting_model(meta, base_model)
+    meta = settings.model_meta(classes)
+    model = build_model(meta) if base_model is None else load_base_model(base_model, meta)
     device = pick_device()
     net = parallel(model, device)
     optimizer = _optimizer(settings, net.parameters())
@@ -69,7 +67,7 @@ def fit(
         "first_batch_loss": None,
         "model_type": settings.model_type,
         "classes": classes,
-        "base_model": str(base_model or "") or None,
+        "base_model": str(base_model) if base_model else None,
     }
     step = epoch = 0
 
@@ -90,8 +88,9 @@ def fit(
         for epoch in range(1, settings.epochs + 1):
             chunks = torch.randperm(len(y_train), generator=generator).tensor_split(batches)
             net.train()
-            metrics = _train_epoch(net, optimizer, scheduler, x_train, y_train, chunks, device,
-                                   after_batch)  # fmt: skip
+            metrics = _train_epoch(
+                net, optimizer, scheduler, x_train, y_train, chunks, device, after_batch
+            )
             if len(val[1]):
                 metrics["val_loss"], metrics["val_accuracy"] = _score(net, *val, device)
             if on_epoch is not None:
@@ -107,8 +106,12 @@ def fit(
     _write_json(out_dir / "model.json", hyperparameters)
     summary["final_train_loss"] = summary.pop("train_loss")
     summary.setdefault("val_accuracy", None)
-    summary.update(epochs=settings.epochs, steps=step, device=str(device),
-                   seconds=round(time.monotonic() - started, 3))  # fmt: skip
+    summary.update(
+        epochs=settings.epochs,
+        steps=step,
+        device=str(device),
+        seconds=round(time.monotonic() - started, 3),
+    )
     _write_json(out_dir / SUMMARY_FILE, summary)
     return summary
 
@@ -128,23 +131,6 @@ def _load(
         return images, encode_labels([label for _, label in items], classes, where)
 
     return classes, tensors(train_items, train_dir), tensors(val_items, Path(val_dir or train_dir))
-
-
-def _starting_model(meta: dict[str, Any], base_model: Path | None) -> nn.Module:
-    if base_model is None:
-        return build_model(meta)
-    model, base = load_model(base_model)
-    differences = [
-        f"{key}: base model {base.get(key)!r}, this job {meta[key]!r}"
-        for key in ("model_type", "classes", "image_size", "channels", "width")
-        if base.get(key) != meta[key]
-    ]
-    if differences:
-        raise InputError(
-            "The base model does not fit this job (additional training keeps the model's "
-            "model_type, classes, image_size, channels and width): " + "; ".join(differences) + "."
-        )
-    return model
 
 
 def _train_epoch(
@@ -191,8 +177,9 @@ def _optimizer(settings: Settings, params: Any) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
-def _score(net: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
-           batch_size: int = 512) -> tuple[float, float]:  # fmt: skip
+def _score(
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device, batch_size: int = 512
+) -> tuple[float, float]:
     """Mean loss and accuracy over a whole split, in eval mode."""
     net.eval()
     loss_sum, correct = 0.0, 0

@@ -77,11 +77,15 @@ class Job:
         self._publisher.publish(self._message(Status.ING, percentage=min(max(percentage, 0.0), 100.0),
                                               step=step))
 
-    def log_metrics(self, name: str, x: float | int, **values: float) -> None:
-        """Append a row to the graph `name` (`save/metrics/<name>.csv`)."""
+    def log_metrics(self, name: str, x: float | int, *, x_name: str = "step",
+                    **values: float) -> None:
+        """Append a row to the graph `name` (`save/metrics/<name>.csv`).
+
+        `x` goes on the x axis (named `x_name` in the header, fixed by the first row).
+        """
         writer = self._writers.get(name)
         if writer is None:
-            writer = self._writers[name] = MetricWriter(self.metrics_dir, name)
+            writer = self._writers[name] = MetricWriter(self.metrics_dir, name, x_name)
         writer.write(x, **values)
 
     def fail(self, message: str) -> None:

@@ -1,0 +1,1 @@
+"""The training platform: REST API, status ingestion, job launching."""

@@ -1,0 +1,1 @@
+"""Status ingestion: the queue consumer and the watcher of job processes."""

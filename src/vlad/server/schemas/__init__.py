@@ -1,0 +1,1 @@
+"""API request and response schemas (pydantic), apart from contract models and tables."""

@@ -1,0 +1,1 @@
+"""Business logic. Takes and returns core values and API schemas; owns transactions."""

@@ -1,0 +1,113 @@
+"""Datasets: folders in a training type's layout, registered or uploaded."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vlad.server.models import Dataset, Project
+from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
+from vlad.server.services.ids import new_id
+
+MAX_UPLOAD_BYTES = 20 * 1024**3
+
+
+def folder_stats(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def _check_new(session: Session, project: Project, name: str) -> None:
+    if not name.strip():
+        raise Invalid("a dataset needs a name", [field_error("name", "empty", "a non-empty name")])
+    if session.scalar(select(Dataset).where(Dataset.project_id == project.id, Dataset.name == name)):
+        raise Conflict(f"a dataset named {name!r} exists already in this project")
+
+
+def register(session: Session, project: Project, name: str, training_type: str, location: str,
+             description: str = "") -> Dataset:
+    """Register a folder on the platform's machine (used where it is, never copied)."""
+    _check_new(session, project, name)
+    if location.startswith("s3://"):
+        raise Invalid("S3 datasets are not supported by this platform yet",
+                      [field_error("location", "s3:// location", "a folder path")])
+    folder = Path(location).expanduser().resolve()
+    if not folder.is_dir():
+        raise Invalid(f"dataset folder {location} does not exist",
+                      [field_error("location", "no such folder", "an existing folder")])
+    count, size = folder_stats(folder)
+    if count == 0:
+        raise Invalid(f"dataset folder {location} holds no files",
+                      [field_error("location", "empty folder", "a folder holding the dataset's files")])
+    dataset = Dataset(id=new_id("dataset"), project_id=project.id, name=name, description=description,
+                      training_type=training_type, location=str(folder), file_count=count,
+                      size_bytes=size)
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def extract_upload(archive: BinaryIO, target: Path) -> None:
+    """Unpack a .zip upload into `target`, refusing paths that leave it."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+            if total > MAX_UPLOAD_BYTES:
+                raise Invalid(f"the archive unpacks to {total} bytes; the limit is {MAX_UPLOAD_BYTES}")
+            root = target.resolve()
+            for info in zf.infolist():
+                dest = (root / info.filename).resolve()
+                if not dest.is_relative_to(root):
+                    raise Invalid(f"the archive entry {info.filename!r} would be written outside its folder")
+            zf.extractall(root)
+    except zipfile.BadZipFile as exc:
+        raise Invalid("the upload is not a .zip archive",
+                      [field_error("file", "not a zip", "a .zip of the dataset folder")]) from exc
+
+
+def upload(session: Session, project: Project, name: str, training_type: str, archive: BinaryIO,
+           datasets_dir: Path, description: str = "") -> Dataset:
+    _check_new(session, project, name)
+    dataset_id = new_id("dataset")
+    target = datasets_dir / dataset_id
+    target.mkdir(parents=True)
+    try:
+        extract_upload(archive, target)
+        entries = list(target.iterdir())
+        # A zip of one folder: use that folder as the dataset's root.
+        root = entries[0] if len(entries) == 1 and entries[0].is_dir() else target
+        count, size = folder_stats(root)
+        if count == 0:
+            raise Invalid("the uploaded archive holds no files")
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    dataset = Dataset(id=dataset_id, project_id=project.id, name=name, description=description,
+                      training_type=training_type, location=str(root), file_count=count,
+                      size_bytes=size)
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def list_datasets(session: Session, project: Project, training_type: str | None = None) -> list[Dataset]:
+    query = select(Dataset).where(Dataset.project_id == project.id)
+    if training_type:
+        query = query.where(Dataset.training_type == training_type)
+    return list(session.scalars(query.order_by(Dataset.name)))
+
+
+def get(session: Session, project: Project, ref: str) -> Dataset:
+    """A dataset by id or by name."""
+    dataset = session.get(Dataset, ref)
+    if dataset is None or dataset.project_id != project.id:
+        dataset = session.scalar(select(Dataset).where(Dataset.project_id == project.id,
+                                                       Dataset.name == ref))
+    if dataset is None:
+        raise NotFound(f"no dataset {ref!r} in this project")
+    return dataset

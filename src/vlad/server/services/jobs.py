@@ -1,0 +1,149 @@
+"""Creating jobs and launching them: folders, vlad_training.json, model.json, the executor."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vlad.contract import Operation, TrainingConfig
+from vlad.executors import Executor, JobSpec
+from vlad.server.db import Database
+from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
+from vlad.server.services import kernels as kernel_service
+from vlad.server.services.errors import Invalid, field_error
+from vlad.server.services.staging import stage
+from vlad.server.services.states import JobStatus
+
+log = logging.getLogger("vlad.jobs")
+
+
+@dataclass(frozen=True)
+class BrokerInfo:
+    """How kernels reach the broker (written into vlad_training.json, never logged)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    queue: str
+
+
+def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
+    gpus = kernel_service.manifest_of(kernel).supported_gpu_count
+    count = gpus.minimum if gpu_count is None else gpu_count
+    try:
+        gpus.check(count)
+    except ValueError as exc:
+        raise Invalid(str(exc), [field_error("gpu_count", f"{count} is out of range",
+                                             f"{gpus.minimum}..{gpus.maximum}")]) from exc
+    return count
+
+
+def create_job(session: Session, project: Project, job_id: str, operation: Operation,
+               kernel: Kernel, gpu_count: int, datasets: list[tuple[Dataset, str]],
+               jobs_dir: Path, executor: str, source: str = "platform") -> Job:
+    job = Job(id=job_id, project_id=project.id, operation=operation.value, kernel_id=kernel.id,
+              executor=kernel.executor or executor, status=JobStatus.WAITING.value,
+              gpu_count=gpu_count, job_dir=str(jobs_dir / job_id), source=source)
+    job.datasets = [JobDataset(dataset_id=d.id, role=role) for d, role in datasets]
+    session.add(job)
+    return job
+
+
+class JobLauncher:
+    """Prepares a created job's files and hands it to an executor (outside any transaction)."""
+
+    def __init__(self, db: Database, executors: dict[str, Executor], broker: BrokerInfo,
+                 uploads_dir: Path) -> None:
+        self.db = db
+        self.executors = executors
+        self.broker = broker
+        self.uploads_dir = uploads_dir
+
+    def executor_for(self, job: Job) -> Executor:
+        return self.executors[job.executor]
+
+    def launch(self, job_id: str, extra_files: list[str] | None = None) -> None:
+        """Stage and submit; a job that cannot start is failed with the reason."""
+        try:
+            spec = self.prepare(job_id, extra_files or [])
+            with self.db.session() as session:
+                job = session.get(Job, job_id)
+                executor = self.executor_for(job)
+            executor.submit(spec)
+        except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
+            log.exception("job %s could not start", job_id)
+            self.fail(job_id, f"The job could not start: {exc}")
+
+    def fail(self, job_id: str, message: str, exit_code: int | None = None) -> bool:
+        from vlad.server.services.states import ACTIVE
+
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status not in ACTIVE:
+                return False
+            job.status, job.message, job.exit_code = JobStatus.FAILED.value, message, exit_code
+            job.finished_at = job.updated_at = utcnow()
+        return True
+
+    def prepare(self, job_id: str, extra_files: list[str]) -> JobSpec:
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            kernel = session.get(Kernel, job.kernel_id)
+            sources = [(session.get(Dataset, jd.dataset_id), jd.role) for jd in job.datasets]
+            config, hyperparameters, manifest = self._config(session, job, kernel)
+        job_dir = Path(job.job_dir)
+        for sub in ("dataset", "temp", "output"):
+            (job_dir / sub).mkdir(parents=True, exist_ok=True)
+        stage([(d.name, Path(d.location), role) for d, role in sources], job_dir / "dataset")
+        if extra_files:
+            etc = job_dir / "etc"
+            for file_id in extra_files:
+                for path in (self.uploads_dir / file_id).iterdir():
+                    etc.mkdir(exist_ok=True)
+                    shutil.copy2(path, etc / path.name)
+            config = config.model_copy(update={"etc_path": str(etc)})
+        (job_dir / "model.json").write_text(json.dumps(hyperparameters, indent=2))
+        config_path = job_dir / "vlad_training.json"
+        config_path.write_text(config.to_json())
+        config_path.chmod(0o600)  # it holds the broker password
+        mounts = tuple(Path(p) for p in (config.dataset_path, config.model_write_path,
+                                          config.base_model_path, config.etc_path) if p)
+        return JobSpec(job_id=job.id, command=list(manifest.get("command", [])),
+                       workdir=Path(kernel.path or job_dir), image=manifest.get("image"),
+                       config_path=config_path, job_dir=job_dir, temp_path=job_dir / "temp",
+                       mounts=mounts, gpu_count=job.gpu_count,
+                       labels={"vlad.job": job.id, "vlad.project": job.project_id})
+
+    def _config(self, session: Session, job: Job,
+                kernel: Kernel) -> tuple[TrainingConfig, dict[str, Any], dict[str, Any]]:
+        project = session.get(Project, job.project_id)
+        job_dir = Path(job.job_dir)
+        if job.operation == Operation.TRAINING.value:
+            model = session.get(Model, job.id)
+            base = session.get(Model, model.base_model_id) if model.base_model_id else None
+            hyperparameters, validation = model.hyperparameters, None
+            base_path = base.model_path if base and model.origin == "continue" else None
+        else:
+            validation = session.get(Validation, job.id)
+            model = session.get(Model, validation.model_id)
+            hyperparameters, base_path = model.hyperparameters, model.model_path
+        config = TrainingConfig(
+            vlad_training_config_version="1.0", operation=Operation(job.operation),
+            model_id=model.id if validation is None else None,
+            validation_id=validation.id if validation else None,
+            validation_type=validation.validation_type if validation else None,
+            dataset_path=str(job_dir / "dataset"), temp_path=str(job_dir / "temp"),
+            base_model_path=base_path, model_write_path=str(job_dir / "output"),
+            message_host=self.broker.host, message_port=self.broker.port,
+            message_id=self.broker.user, message_pw=self.broker.password,
+            queue_name=self.broker.queue, training_config_file=str(job_dir / "model.json"),
+            project_key=project.project_key,
+        )
+        return config, hyperparameters, kernel.manifest

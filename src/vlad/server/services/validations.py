@@ -1,0 +1,76 @@
+"""Validating a finished model, or auto-labeling with it (inference)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vlad.contract import Operation
+from vlad.server.models import Model, Project, Validation
+from vlad.server.schemas.requests import ValidateRequest
+from vlad.server.services import kernels as kernel_service
+from vlad.server.services.errors import Invalid, NotFound, field_error
+from vlad.server.services.ids import new_id
+from vlad.server.services.jobs import check_gpu_count, create_job
+from vlad.server.services.training import _datasets, is_done
+
+RESULT_FILES = {"validation": "validation_result.json", "inference": "annotations.json"}
+
+
+def create(session: Session, project: Project, model: Model, request: ValidateRequest,
+           jobs_dir: Path, executor: str) -> Validation:
+    if not is_done(model):
+        status = model.job.status if model.job else "?"
+        raise Invalid(f"model {model.id} is {status}; only a model whose training finished can be validated",
+                      [field_error("model", f"status {status}", "a model with status done")])
+    kernel_ref = request.kernel or model.kernel_id
+    if kernel_ref is None:
+        raise Invalid("this model has no kernel; choose one",
+                      [field_error("kernel", "missing", "a kernel id or name")])
+    kernel = kernel_service.get(session, project, kernel_ref)
+    if not kernel_service.supports(kernel, model.training_type):
+        raise Invalid(f"kernel {kernel.name} does not support training type {model.training_type!r}",
+                      [field_error("kernel", "wrong training type", f"a kernel supporting {model.training_type}")])
+    datasets = _datasets(session, project, request.datasets, "val", "datasets")
+    wrong = [d.name for d, _ in datasets if d.training_type != model.training_type]
+    if wrong:
+        raise Invalid(f"datasets {wrong} are not of the model's training type {model.training_type!r}",
+                      [field_error("datasets", "wrong training type", model.training_type)])
+    gpu_count = check_gpu_count(kernel, request.gpu_count)
+    validation_id = new_id("validation")
+    job = create_job(session, project, validation_id, Operation.VALIDATION, kernel, gpu_count,
+                     datasets, jobs_dir, executor)
+    validation = Validation(id=validation_id, project_id=project.id, model_id=model.id,
+                            validation_type=request.validation_type, job=job)
+    session.add(validation)
+    session.flush()
+    return validation
+
+
+def get(session: Session, project: Project, validation_id: str) -> Validation:
+    validation = session.get(Validation, validation_id)
+    if validation is None or validation.project_id != project.id:
+        raise NotFound(f"no validation {validation_id!r} in this project")
+    return validation
+
+
+def list_validations(session: Session, project: Project, model_id: str | None = None) -> list[Validation]:
+    query = select(Validation).where(Validation.project_id == project.id)
+    if model_id:
+        query = query.where(Validation.model_id == model_id)
+    return list(session.scalars(query.order_by(Validation.created_at.desc())))
+
+
+def results(validation: Validation) -> dict[str, Any] | None:
+    """The kernel's result file (scores, or the annotations of an inference), if written."""
+    path = Path(validation.job.job_dir) / "output" / RESULT_FILES[validation.validation_type]
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {"error": f"{path.name} is not valid JSON"}

@@ -1,0 +1,68 @@
+"""The platform's settings: one object, `VLAD_` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VLAD_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".vlad")
+    # Empty: SQLite at <data_dir>/vlad.db. PostgreSQL: postgresql+psycopg2://user@host/db
+    database_url: SecretStr | None = None
+    # Empty: $VLAD_BROKER_URL is unset, so `vlad up` finds or starts a broker.
+    broker_url: SecretStr | None = None
+    # Where kernels reach the broker, when that differs from where the platform does
+    # (a container's 127.0.0.1 is the container itself).
+    kernel_broker_host: str | None = None
+    status_queue: str = "vlad.status"
+    # GPU ids this machine may hand out, e.g. "0,1"; empty: no GPUs, kernels use the CPU.
+    gpus: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    executor: str = "local"
+    stop_grace_seconds: float = 10.0
+    # How long a finished job's process may be gone before a missing training_done counts
+    # as abnormal termination (status messages may still be on their way).
+    exit_grace_seconds: float = 2.0
+    retention_days: float = 7.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("gpus", mode="before")
+    @classmethod
+    def _split_gpus(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [g.strip() for g in value.split(",") if g.strip()]
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir.resolve() / 'vlad.db'}"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def kernels_dir(self) -> Path:
+        return self.data_dir / "kernels"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
