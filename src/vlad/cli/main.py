@@ -33,5 +33,23 @@ def demo_dataset(
     console.print(f"Wrote the digits dataset to {directory} ({splits}).")
 
 
+@app.command("up")
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the platform keeps its data.")] = None,
+) -> None:
+    """Start the whole platform in one process (SQLite, local executor, a broker)."""
+    from vlad.server.settings import Settings
+    from vlad.server.up import serve
+
+    overrides = {k: v for k, v in {"host": host, "port": port, "data_dir": data_dir}.items() if v}
+    serve(Settings(**overrides))
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # `python -m vlad.cli.main`, as the test harness runs it
+    main()

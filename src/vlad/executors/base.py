@@ -28,7 +28,7 @@ class JobSpec:
     config_path: Path  # vlad_training.json; mounted at /vlad_training.json in containers
     job_dir: Path  # the job's own folder: holds the log and executor state
     temp_path: Path  # emptied by `cleanup`
-    mounts: tuple[Path, ...] = ()  # folders the job reads or writes (dataset, output, base model, etc)
+    mounts: tuple[Path, ...] = ()  # folders the job reads or writes (dataset, output, base model)
     gpu_count: int = 0
     env: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
@@ -48,7 +48,7 @@ class JobState(StrEnum):
 @dataclass(frozen=True)
 class RunStatus:
     state: JobState
-    exit_code: int | None = None
+    exit_code: int | None = None  # negative: killed by that signal (-9: hard kill)
     queue_position: int | None = None  # 1 = next to start; only when QUEUED
     gpus: tuple[str, ...] = ()  # the GPUs handed to it, when RUNNING
 
@@ -75,10 +75,11 @@ class Executor(abc.ABC):
         """The job's log lines. With `follow`, keeps yielding until the job has ended."""
 
     @abc.abstractmethod
-    def cancel(self, job_id: str, grace_seconds: float = 10.0) -> None:
+    def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """Stop the job: SIGTERM (or the executor's equivalent), then a hard kill after
-        `grace_seconds`. Does not wait for the kill. A queued job leaves the queue. A job
-        already gone is not an error."""
+        `grace_seconds` (None: the executor's own setting). Does not wait for the kill. A queued job leaves the queue and is
+        EXITED with exit code -15, as if stopped by SIGTERM. A job already gone is not an
+        error."""
 
     @abc.abstractmethod
     def cleanup(self, job_id: str) -> None:

@@ -5,37 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 
 from vlad.executors.base import Executor, JobSpec, JobState, RunStatus
-from vlad.executors.local import state
 from vlad.executors.local.gpus import GpuPool
+from vlad.executors.local.job import CANCELLED_WHILE_QUEUED, CANNOT_START, LocalJob
 from vlad.executors.local.logs import log_lines
 from vlad.executors.local.process import empty_folder, note_in_log, start_supervised
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
-# Exit codes of jobs that never ran or vanished: negative = "as if killed by that signal".
-CANCELLED_WHILE_QUEUED = -signal.SIGTERM
-VANISHED = -signal.SIGKILL
-CANNOT_START = 127
-
-
-@dataclass
-class _Job:
-    spec: JobSpec
-    process: subprocess.Popen[bytes] | None = None  # only when this instance started it
-    record: state.ProcessRecord | None = None  # None while queued
-    exit_code: int | None = None  # set once it has ended
-
-    @property
-    def ended(self) -> bool:
-        return self.exit_code is not None
 
 
 class LocalProcessExecutor(Executor):
@@ -54,7 +36,7 @@ class LocalProcessExecutor(Executor):
     def __init__(self, gpus: list[str] | None = None, grace_seconds: float = 10.0) -> None:
         self.grace_seconds = grace_seconds
         self._pool = GpuPool([str(g) for g in gpus or []])
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, LocalJob] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="vlad-local-watch", daemon=True)
@@ -67,7 +49,7 @@ class LocalProcessExecutor(Executor):
         with self._lock:
             if spec.job_id not in self._jobs:
                 gpus = self._pool.request(spec.job_id, spec.gpu_count)
-                self._jobs[spec.job_id] = job = _Job(spec)
+                self._jobs[spec.job_id] = job = LocalJob(spec)
                 if gpus is not None:
                     self._launch(job, gpus)
             return self._status(spec.job_id)
@@ -127,17 +109,13 @@ class LocalProcessExecutor(Executor):
             for spec in specs:
                 if spec.job_id in self._jobs:
                     continue
-                record = state.read_record(spec.job_dir)
-                if record is None:
+                job = LocalJob.found(spec)
+                if job is None:
                     never_started.append(spec)
                     continue
-                self._jobs[spec.job_id] = job = _Job(spec, record=record)
-                # Alive first, then the exit file: a supervisor writes its file before it ends.
-                if state.is_alive(record):
-                    self._pool.claim(spec.job_id, record.gpus)
-                else:
-                    code = state.read_exit_code(spec.job_dir)
-                    job.exit_code = VANISHED if code is None else code
+                self._jobs[spec.job_id] = job
+                if not job.ended:
+                    self._pool.claim(spec.job_id, job.record.gpus)
             for spec in never_started:
                 try:
                     self.submit(spec)
@@ -159,7 +137,7 @@ class LocalProcessExecutor(Executor):
             return RunStatus(JobState.QUEUED, queue_position=self._pool.position(job_id))
         return RunStatus(JobState.RUNNING, gpus=job.record.gpus)
 
-    def _launch(self, job: _Job, gpus: tuple[str, ...]) -> None:
+    def _launch(self, job: LocalJob, gpus: tuple[str, ...]) -> None:
         try:
             job.process, job.record = start_supervised(job.spec, gpus)
         except OSError as exc:
@@ -167,23 +145,17 @@ class LocalProcessExecutor(Executor):
             note_in_log(job.spec, f"the kernel could not be started: {exc}")
             self._finish(job, CANNOT_START)
 
-    def _refresh(self, job: _Job) -> bool:
+    def _refresh(self, job: LocalJob) -> bool:
         """Notice whether the job has ended; True when it has."""
         if job.ended or job.record is None:
             return job.ended
-        if job.process is not None:
-            code = job.process.poll()
-            if code is None:
-                return False
-        elif state.is_alive(job.record):
+        code = job.poll()
+        if code is None:
             return False
-        else:
-            code = VANISHED
-        recorded = state.read_exit_code(job.spec.job_dir)
-        self._finish(job, code if recorded is None else recorded)
+        self._finish(job, code)
         return True
 
-    def _finish(self, job: _Job, exit_code: int) -> None:
+    def _finish(self, job: LocalJob, exit_code: int) -> None:
         job.exit_code = exit_code
         self._pool.release(job.spec.job_id)
         self._start_ready()

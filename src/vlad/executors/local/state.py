@@ -13,8 +13,8 @@ EXIT_FILE = "exit_code"
 
 @dataclass(frozen=True)
 class ProcessRecord:
-    """The supervisor of a started job: its pid, the kernel's start time of that pid (so a
-    reused pid is not taken for it) and the GPUs handed to the job."""
+    """The supervisor of a started job: its pid, the start time of that process (so that a
+    reused pid is not taken for it), and the GPUs handed to the job."""
 
     pid: int
     started: int | None
@@ -69,15 +69,15 @@ def process_start_time(pid: int) -> int | None:
 def is_alive(record: ProcessRecord) -> bool:
     """Whether the recorded supervisor still runs (and is the same process, not a reused pid)."""
     fields = _proc_stat(record.pid)
-    if fields is None:
-        if Path("/proc/self/stat").exists():
-            return False
-        try:  # no /proc (not Linux): the pid alone has to do
+    if fields is None and Path("/proc/self/stat").exists():
+        return False
+    if fields is None:  # no /proc (not Linux): the pid alone has to do
+        try:
             os.kill(record.pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
+            pass
         return True
     # A zombie has ended; it only waits for its parent (perhaps a dead platform) to reap it.
     if fields[0] in ("Z", "X"):

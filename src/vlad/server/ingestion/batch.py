@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, or_, select, update
 
 from vlad.contract import Command, StatusMessage
 from vlad.server.db import Database
@@ -55,8 +55,9 @@ def apply_batch(db: Database, messages: list[StatusMessage]) -> BatchResult:
                 result.changed[message.job_id] = states[message.job_id]
         if result.changed:
             # The status guard keeps an end set elsewhere (stop, abnormal exit) from being undone.
-            statement = (update(Job).where(Job.id == bindparam("_id"),
-                                           Job.status.in_([s.value for s in ACTIVE]))
+            # (Plain comparisons: an IN list cannot take part in an executemany.)
+            still_active = or_(*(Job.status == literal(s.value) for s in ACTIVE))
+            statement = (update(Job).where(Job.id == bindparam("_id"), still_active)
                          .values(status=bindparam("_status"), percentage=bindparam("_percentage"),
                                  step=bindparam("_step"), message=bindparam("_message"),
                                  started_at=bindparam("_started"), finished_at=bindparam("_finished"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class JobLauncher:
         self.executors = executors
         self.broker = broker
         self.uploads_dir = uploads_dir
+        self.notify: Callable[[list[str]], None] = lambda job_ids: None
 
     def executor_for(self, job: Job) -> Executor:
         return self.executors[job.executor]
@@ -79,7 +81,8 @@ class JobLauncher:
             executor.submit(spec)
         except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
             log.exception("job %s could not start", job_id)
-            self.fail(job_id, f"The job could not start: {exc}")
+            if self.fail(job_id, f"The job could not start: {exc}"):
+                self.notify([job_id])
 
     def fail(self, job_id: str, message: str, exit_code: int | None = None) -> bool:
         from vlad.server.services.states import ACTIVE
@@ -93,11 +96,12 @@ class JobLauncher:
         return True
 
     def prepare(self, job_id: str, extra_files: list[str]) -> JobSpec:
+        """Write the job's folders and files; return its spec."""
         with self.db.session() as session:
             job = session.get(Job, job_id)
             kernel = session.get(Kernel, job.kernel_id)
             sources = [(session.get(Dataset, jd.dataset_id), jd.role) for jd in job.datasets]
-            config, hyperparameters, manifest = self._config(session, job, kernel)
+            config, hyperparameters = self._config(session, job)
         job_dir = Path(job.job_dir)
         for sub in ("dataset", "temp", "output"):
             (job_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -111,18 +115,30 @@ class JobLauncher:
             config = config.model_copy(update={"etc_path": str(etc)})
         (job_dir / "model.json").write_text(json.dumps(hyperparameters, indent=2))
         config_path = job_dir / "vlad_training.json"
+        config_path.touch(mode=0o600)  # it holds the broker password
         config_path.write_text(config.to_json())
-        config_path.chmod(0o600)  # it holds the broker password
-        mounts = tuple(Path(p) for p in (config.dataset_path, config.model_write_path,
-                                          config.base_model_path, config.etc_path) if p)
+        return self.spec(job_id)
+
+    def spec(self, job_id: str) -> JobSpec:
+        """The spec of a prepared job, from its record and its written files."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            kernel = session.get(Kernel, job.kernel_id)
+        job_dir = Path(job.job_dir)
+        config_path = job_dir / "vlad_training.json"
+        mounts: tuple[Path, ...] = ()
+        if config_path.is_file():
+            config = TrainingConfig.model_validate_json(config_path.read_text())
+            mounts = tuple(Path(p) for p in (config.dataset_path, config.model_write_path,
+                                              config.base_model_path, config.etc_path) if p)
+        manifest = kernel.manifest if kernel else {}
         return JobSpec(job_id=job.id, command=list(manifest.get("command", [])),
-                       workdir=Path(kernel.path or job_dir), image=manifest.get("image"),
-                       config_path=config_path, job_dir=job_dir, temp_path=job_dir / "temp",
-                       mounts=mounts, gpu_count=job.gpu_count,
+                       workdir=Path(kernel.path) if kernel and kernel.path else job_dir,
+                       image=manifest.get("image"), config_path=config_path, job_dir=job_dir,
+                       temp_path=job_dir / "temp", mounts=mounts, gpu_count=job.gpu_count,
                        labels={"vlad.job": job.id, "vlad.project": job.project_id})
 
-    def _config(self, session: Session, job: Job,
-                kernel: Kernel) -> tuple[TrainingConfig, dict[str, Any], dict[str, Any]]:
+    def _config(self, session: Session, job: Job) -> tuple[TrainingConfig, dict[str, Any]]:
         project = session.get(Project, job.project_id)
         job_dir = Path(job.job_dir)
         if job.operation == Operation.TRAINING.value:
@@ -146,4 +162,39 @@ class JobLauncher:
             queue_name=self.broker.queue, training_config_file=str(job_dir / "model.json"),
             project_key=project.project_key,
         )
-        return config, hyperparameters, kernel.manifest
+        return config, hyperparameters
+
+
+SECRET_FIELDS = ("message_pw", "project_key")
+
+
+def get_job(session: Session, project: Project, job_id: str) -> Job:
+    from vlad.server.services.errors import NotFound
+
+    job = session.get(Job, job_id)
+    if job is None or job.project_id != project.id:
+        raise NotFound(f"no job {job_id!r} in this project")
+    return job
+
+
+def settings_files(job: Job) -> dict[str, Any]:
+    """The job's vlad_training.json (secrets removed) and model.json, as written."""
+    folder = Path(job.job_dir)
+    files: dict[str, Any] = {}
+    for name in ("vlad_training.json", "model.json"):
+        path = folder / name
+        if path.is_file():
+            files[name] = json.loads(path.read_text())
+    for secret in SECRET_FIELDS:
+        files.get("vlad_training.json", {}).pop(secret, None)
+    return files
+
+
+def read_log(job: Job, offset: int = 0, limit: int = 1024 * 1024) -> tuple[str, int]:
+    path = Path(job.job_dir) / "kernel.log"
+    if not path.is_file():
+        return "", 0
+    with path.open("rb") as f:
+        f.seek(offset)
+        data = f.read(limit)
+    return data.decode("utf-8", errors="replace"), offset + len(data)

@@ -1,0 +1,41 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from vlad.server.platform import Platform
+from vlad.server.routers import datasets, experiments, jobs, kernels, models, system, validations
+from vlad.server.services.errors import ServiceError
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(platform: Platform) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(title="VLAD training platform", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.platform = platform
+    for module in (system, kernels, datasets, models, validations, experiments, jobs):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "errors": exc.details}, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0],
+                   "problem": e["msg"], "allowed": ""} for e in exc.errors()]
+        summary = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
+        return JSONResponse({"detail": f"the request is not valid: {summary}", "errors": errors}, 422)
+
+    return app

@@ -1,0 +1,71 @@
+"""What every job has, training or validation: status, logs, settings, graphs, stop."""
+
+import json
+
+from fastapi import APIRouter, Response
+
+from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
+from vlad.server.schemas.responses import GraphOut, JobOut
+from vlad.server.services import graphs, jobs
+from vlad.server.services.errors import Conflict, NotFound
+from vlad.server.services.views import job_out
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.get("/{job_id}")
+def show(job_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> JobOut:
+    job = jobs.get_job(session, project, job_id)
+    return job_out(job, platform.executors[job.executor])
+
+
+@router.post("/{job_id}/stop")
+def stop(job_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> JobOut:
+    job = jobs.get_job(session, project, job_id)
+    if not platform.stop_job(job.id):
+        raise Conflict(f"job {job_id} is {job.status}; only a waiting or training job can be stopped")
+    session.refresh(job)
+    return job_out(job)
+
+
+@router.get("/{job_id}/logs")
+def logs(job_id: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> Response:
+    """The kernel's log from byte `offset`; the `X-Next-Offset` header says where to go on."""
+    text, next_offset = jobs.read_log(jobs.get_job(session, project, job_id), offset)
+    return Response(text, media_type="text/plain; charset=utf-8",
+                    headers={"X-Next-Offset": str(next_offset)})
+
+
+@router.get("/{job_id}/settings")
+def settings(job_id: str, session: SessionDep, project: ProjectDep) -> dict:
+    """vlad_training.json (secrets removed) and model.json as the kernel got them."""
+    return jobs.settings_files(jobs.get_job(session, project, job_id))
+
+
+@router.get("/{job_id}/settings/{filename}")
+def download_setting(job_id: str, filename: str, session: SessionDep, project: ProjectDep) -> Response:
+    files = jobs.settings_files(jobs.get_job(session, project, job_id))
+    if filename not in files:
+        raise NotFound(f"no settings file {filename!r}; there are {sorted(files)}")
+    return Response(json.dumps(files[filename], indent=2), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/{job_id}/graphs")
+def graph_names(job_id: str, session: SessionDep, project: ProjectDep) -> list[str]:
+    job = jobs.get_job(session, project, job_id)
+    return graphs.graph_names(f"{job.job_dir}/output")
+
+
+@router.get("/{job_id}/graphs/{name}")
+def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep,
+          offset: int = 0) -> GraphOut:
+    """One graph's series; pass the answer's `offset` back to get only the rows added since."""
+    job = jobs.get_job(session, project, job_id)
+    return GraphOut(**graphs.read_graph(f"{job.job_dir}/output", name, offset))
+
+
+@router.get("/{job_id}/metrics")
+def final_metrics(job_id: str, session: SessionDep, project: ProjectDep) -> dict[str, float]:
+    job = jobs.get_job(session, project, job_id)
+    return graphs.final_metrics(f"{job.job_dir}/output")

@@ -1,0 +1,137 @@
+"""What the API answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+class KernelOut(BaseModel):
+    id: str
+    name: str
+    version: str
+    description: str
+    image: str | None
+    training_types: list[str]
+    supported_gpu_count: dict[str, int]
+    model_types: dict[str, dict[str, Any]]
+    schema_: dict[str, Any]
+    path: str | None
+    executor: str | None
+    created_at: datetime
+
+
+class DatasetOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    training_type: str
+    location: str
+    file_count: int
+    size_bytes: int
+    created_at: datetime
+
+
+class JobOut(BaseModel):
+    status: str
+    percentage: float | None
+    step: int | None
+    message: str | None
+    exit_code: int | None
+    gpu_count: int
+    executor: str
+    queue_position: int | None = None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    elapsed_seconds: float | None
+
+
+class DatasetRef(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    origin: str
+    status: str
+    kernel_id: str | None
+    kernel: str | None
+    model_type: str | None
+    training_type: str
+    hyperparameters: dict[str, Any]
+    base_model_id: str | None
+    experiment_id: str | None
+    active: bool
+    created_at: datetime
+    job: JobOut | None
+    datasets: list[DatasetRef]
+
+
+class ModelPage(BaseModel):
+    items: list[ModelOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class ValidationOut(BaseModel):
+    id: str
+    model_id: str
+    validation_type: str
+    kernel_id: str | None
+    status: str
+    created_at: datetime
+    job: JobOut
+    datasets: list[DatasetRef]
+    results: dict[str, Any] | None = None
+
+
+class ExperimentRun(BaseModel):
+    model: ModelOut
+    final_metrics: dict[str, float]
+
+
+class ExperimentOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    spec: dict[str, Any]
+    created_at: datetime
+    status_counts: dict[str, int]
+    runs: list[ExperimentRun] = []
+
+
+class GraphOut(BaseModel):
+    name: str
+    x_name: str
+    x: list[float]
+    series: dict[str, list[float | None]]
+    offset: int
+
+
+class ProjectOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+class FileOut(BaseModel):
+    id: str
+    filename: str
+    size: int

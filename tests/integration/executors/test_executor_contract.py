@@ -1,0 +1,362 @@
+"""The executor contract, one suite for every executor (add yours to EXECUTORS).
+
+Kernels here are throwaway Python scripts written into tmp_path: the executor contract
+needs no broker. Every job a test starts is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vlad.executors import Executor, JobSpec, JobState, RunStatus, create_executor
+
+pytestmark = pytest.mark.timeout(60)
+
+EXECUTORS = ["local"]
+RUNNING, QUEUED, EXITED = JobState.RUNNING, JobState.QUEUED, JobState.EXITED
+ENDED = (JobState.EXITED, JobState.UNKNOWN)
+# Driven by environment variables so that one script serves every case.
+KERNEL = '''
+import json, os, signal, sys, time
+from pathlib import Path
+
+env = os.environ
+def say(text):
+    print(text, flush=True)
+
+def save(signum, frame):
+    say("saved")
+    sys.exit(143)
+
+if env.get("KERNEL_ON_TERM") == "save":
+    signal.signal(signal.SIGTERM, save)
+elif env.get("KERNEL_ON_TERM") == "ignore":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+config = json.loads(Path(env["VLAD_TRAINING_CONFIG"]).read_text())
+say(f"start {os.getpid()}")
+say("CUDA_VISIBLE_DEVICES=" + env.get("CUDA_VISIBLE_DEVICES", "<unset>"))
+for i in range(int(env.get("KERNEL_LINES", "0"))):
+    say(f"line {i + 1}")
+temp = Path(config["temp_path"])
+(temp / "sub").mkdir(parents=True, exist_ok=True)
+(temp / "scratch.bin").write_bytes(b"scratch")
+(temp / "sub" / "more.txt").write_text("more")
+say("ready")
+release = env.get("KERNEL_WAIT_FOR")
+deadline = time.monotonic() + 30  # never outlive a broken test by long
+while release and not Path(release).exists() and time.monotonic() < deadline:
+    time.sleep(0.02)
+say("after")
+sys.exit(int(env.get("KERNEL_EXIT", "0")))
+'''
+
+
+class ExecutorFactory:
+    """Makes executors of one kind; at teardown, stops every job they know and closes them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.made: list[Executor] = []
+
+    def __call__(self, **options: Any) -> Executor:
+        executor = create_executor(self.name, **options)
+        self.made.append(executor)
+        return executor
+
+
+@pytest.fixture
+def specs() -> list[JobSpec]:
+    return []
+
+
+@pytest.fixture(params=EXECUTORS)
+def executor_factory(request: pytest.FixtureRequest,
+                     specs: list[JobSpec]) -> Iterator[ExecutorFactory]:
+    factory = ExecutorFactory(request.param)
+    yield factory
+    for executor in factory.made:
+        for spec in specs:
+            executor.cancel(spec.job_id, grace_seconds=0)
+    for executor in factory.made:
+        for spec in specs:
+            wait_for(lambda e=executor, s=spec: e.status(s.job_id).state in ENDED,
+                     f"job {spec.job_id} to stop at teardown")
+        executor.close()
+
+
+@pytest.fixture
+def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
+    """A JobSpec running the throwaway kernel. `wait=True`: it runs until `release(spec)`."""
+    workdir = tmp_path / "kernel"
+    workdir.mkdir()
+    (workdir / "kernel.py").write_text(KERNEL)
+
+    def make(name: str = "job", *, exit_code: int = 0, lines: int = 0, wait: bool = False,
+             on_term: str = "", gpu_count: int = 0) -> JobSpec:
+        job_id = f"{name}-{uuid.uuid4().hex[:8]}"
+        job_dir = tmp_path / "jobs" / job_id
+        temp = job_dir / "temp"
+        temp.mkdir(parents=True)
+        config = job_dir / "vlad_training.json"
+        config.write_text(json.dumps({"temp_path": str(temp)}))
+        env = {"KERNEL_EXIT": str(exit_code), "KERNEL_LINES": str(lines), "KERNEL_ON_TERM": on_term}
+        if wait:
+            env["KERNEL_WAIT_FOR"] = str(job_dir / "release")
+        spec = JobSpec(job_id=job_id, command=["python", "kernel.py"], workdir=workdir,
+                       image=None, config_path=config, job_dir=job_dir, temp_path=temp,
+                       gpu_count=gpu_count, env=env)
+        specs.append(spec)
+        return spec
+
+    return make
+
+
+def release(spec: JobSpec) -> None:
+    (spec.job_dir / "release").touch()
+
+
+def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
+    """Poll until `predicate()` is truthy; its value. Fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.02)
+
+
+def wait_for_state(executor: Executor, spec: JobSpec, state: JobState,
+                   timeout: float = 5.0) -> RunStatus:
+    status = wait_for(lambda: (s := executor.status(spec.job_id)).state == state and s,
+                      f"job {spec.job_id} to be {state}", timeout)
+    return status
+
+
+def log_text(executor: Executor, spec: JobSpec) -> list[str]:
+    return list(executor.logs(spec.job_id))
+
+
+def wait_for_line(executor: Executor, spec: JobSpec, line: str, timeout: float = 5.0) -> None:
+    wait_for(lambda: line in log_text(executor, spec), f"{line!r} in the log of {spec.job_id}",
+             timeout)
+
+
+# A platform process of its own, which the test kills with SIGKILL.
+PLATFORM = """
+import pickle, sys, time
+from vlad.executors import create_executor
+name, options, specs = pickle.loads(bytes.fromhex(sys.argv[1]))
+executor = create_executor(name, **options)
+for spec in specs:
+    print(spec.job_id, executor.submit(spec).state.value, flush=True)
+time.sleep(60)
+"""
+
+
+def start_platform(factory: ExecutorFactory, specs: list[JobSpec],
+                   **options: Any) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    argument = pickle.dumps((factory.name, options, specs)).hex()
+    platform = subprocess.Popen([sys.executable, "-c", PLATFORM, argument],
+                                stdout=subprocess.PIPE, text=True)
+    assert platform.stdout is not None
+    states = dict(platform.stdout.readline().split() for _ in specs)
+    return platform, states
+
+
+@pytest.mark.parametrize("exit_code", [0, 3, 255])
+def test_reports_the_kernels_exit_code_and_log(executor_factory, make_job, exit_code):
+    executor = executor_factory()
+    spec = make_job(exit_code=exit_code, lines=3)
+    assert executor.submit(spec).state in (RUNNING, EXITED)
+    assert wait_for_state(executor, spec, EXITED) == RunStatus(EXITED, exit_code=exit_code)
+    lines = log_text(executor, spec)
+    assert lines[0].startswith("start ")
+    # No GPUs configured: CUDA_VISIBLE_DEVICES is set, and empty, so kernels use the CPU.
+    assert lines[1:] == ["CUDA_VISIBLE_DEVICES=", "line 1", "line 2", "line 3", "ready", "after"]
+
+
+def test_submit_is_idempotent(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job(wait=True)
+    first = executor.submit(spec)
+    assert executor.submit(spec) == first == RunStatus(RUNNING)
+    release(spec)
+    wait_for_state(executor, spec, EXITED)
+    assert len([line for line in log_text(executor, spec) if line.startswith("start ")]) == 1
+
+
+def test_status_notices_the_end_within_seconds_and_never_blocks(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job(wait=True, exit_code=1)
+    executor.submit(spec)
+    wait_for_line(executor, spec, "ready")
+    before = time.monotonic()
+    assert executor.status(spec.job_id).state == RUNNING
+    assert time.monotonic() - before < 0.5
+    release(spec)
+    assert wait_for_state(executor, spec, EXITED, timeout=5).exit_code == 1
+
+
+def test_cancel_sends_sigterm_so_the_kernel_can_save(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job(wait=True, on_term="save")
+    executor.submit(spec)
+    wait_for_line(executor, spec, "ready")
+    before = time.monotonic()
+    executor.cancel(spec.job_id, grace_seconds=10)
+    assert time.monotonic() - before < 1, "cancel must not wait for the job to end"
+    assert wait_for_state(executor, spec, EXITED).exit_code == 143
+    lines = log_text(executor, spec)
+    assert "saved" in lines and "after" not in lines
+    executor.cancel(spec.job_id)  # already gone: not an error
+
+
+def test_a_kernel_ignoring_sigterm_is_killed_after_the_grace_period(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job(wait=True, on_term="ignore")
+    executor.submit(spec)
+    wait_for_line(executor, spec, "ready")
+    cancelled = time.monotonic()
+    executor.cancel(spec.job_id, grace_seconds=0.5)
+    assert executor.status(spec.job_id).state == RUNNING  # SIGTERM alone did not stop it
+    assert wait_for_state(executor, spec, EXITED).exit_code == -signal.SIGKILL
+    assert time.monotonic() - cancelled >= 0.5
+    assert "after" not in log_text(executor, spec)
+
+
+def test_logs_follow_streams_lines_while_the_job_runs(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job(wait=True, lines=2)
+    executor.submit(spec)
+    seen = []
+    for line in executor.logs(spec.job_id, follow=True):
+        seen.append(line)
+        if line == "ready":
+            assert executor.status(spec.job_id).state == RUNNING
+            release(spec)
+    # The iteration ended by itself, after the job, with every line drained.
+    assert seen[-4:] == ["line 1", "line 2", "ready", "after"]
+    assert executor.status(spec.job_id).state == EXITED
+
+
+def test_cleanup_empties_the_temp_folder_and_is_idempotent(executor_factory, make_job):
+    executor = executor_factory()
+    spec = make_job()
+    executor.submit(spec)
+    wait_for_state(executor, spec, EXITED)
+    assert sorted(p.name for p in spec.temp_path.iterdir()) == ["scratch.bin", "sub"]
+    executor.cleanup(spec.job_id)
+    assert spec.temp_path.is_dir() and list(spec.temp_path.iterdir()) == []
+    executor.cleanup(spec.job_id)
+    assert executor.status(spec.job_id).state in (EXITED, JobState.UNKNOWN)
+
+
+def test_a_job_it_does_not_know_is_no_error(executor_factory):
+    executor = executor_factory()
+    assert executor.status("no-such-job") == RunStatus(JobState.UNKNOWN)
+    assert list(executor.logs("no-such-job")) == []
+    assert list(executor.logs("no-such-job", follow=True)) == []
+    executor.cancel("no-such-job")
+    executor.cleanup("no-such-job")
+
+
+def test_gpus_are_handed_out_and_jobs_wait_for_them_in_order(executor_factory, make_job):
+    executor = executor_factory(gpus=["0", "1"])
+    a, b = make_job("a", wait=True, gpu_count=1), make_job("b", wait=True, gpu_count=1)
+    c, d = make_job("c", wait=True, gpu_count=2), make_job("d", gpu_count=2)
+    assert executor.submit(a) == RunStatus(RUNNING, gpus=("0",))
+    assert executor.submit(b) == RunStatus(RUNNING, gpus=("1",))
+    assert executor.submit(c) == RunStatus(QUEUED, queue_position=1)
+    assert executor.submit(d) == RunStatus(QUEUED, queue_position=2)
+    assert executor.submit(make_job("cpu")).state in (RUNNING, EXITED)  # needs none: no wait
+    wait_for_line(executor, a, "CUDA_VISIBLE_DEVICES=0")
+    wait_for_line(executor, b, "CUDA_VISIBLE_DEVICES=1")
+
+    release(a)
+    wait_for_state(executor, a, EXITED)
+    assert executor.status(c.job_id) == RunStatus(QUEUED, queue_position=1)  # 1 GPU free of 2
+    release(b)
+    assert wait_for_state(executor, c, RUNNING).gpus == ("0", "1")
+    wait_for_line(executor, c, "CUDA_VISIBLE_DEVICES=0,1")
+    assert executor.status(d.job_id) == RunStatus(QUEUED, queue_position=1)
+
+    executor.cancel(d.job_id)
+    assert executor.status(d.job_id) == RunStatus(EXITED, exit_code=-signal.SIGTERM)
+    assert log_text(executor, d) == []  # it never started
+    release(c)
+    wait_for_state(executor, c, EXITED)
+
+
+def test_refuses_a_job_needing_more_gpus_than_it_has(executor_factory, make_job):
+    executor = executor_factory(gpus=["0", "1"])
+    spec = make_job(gpu_count=4)
+    with pytest.raises(ValueError, match="needs 4 GPUs; this executor has 2"):
+        executor.submit(spec)
+    assert executor.status(spec.job_id) == RunStatus(JobState.UNKNOWN)
+
+
+def test_a_new_executor_takes_back_jobs_of_a_closed_one(executor_factory, make_job):
+    old = executor_factory(gpus=["0", "1"])
+    running = make_job("running", wait=True, exit_code=7, gpu_count=1)
+    queued = make_job("queued", gpu_count=2)
+    assert old.submit(running).state == RUNNING
+    assert old.submit(queued).state == QUEUED
+    wait_for_line(old, running, "ready")
+    old.close()  # the platform goes away; its jobs do not
+
+    new = executor_factory(gpus=["0", "1"])
+    assert new.recover([running, queued]) == {
+        running.job_id: RunStatus(RUNNING, gpus=("0",)),
+        queued.job_id: RunStatus(QUEUED, queue_position=1),  # "0" is still taken
+    }
+    release(running)
+    assert wait_for_state(new, running, EXITED).exit_code == 7
+    assert wait_for_state(new, queued, EXITED).exit_code == 0
+    assert "CUDA_VISIBLE_DEVICES=0,1" in log_text(new, queued)
+
+
+def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
+    running = make_job("running", wait=True, exit_code=7, gpu_count=1)
+    finished = make_job("finished", wait=True, exit_code=5)
+    queued = make_job("queued", gpu_count=2)
+    platform, states = start_platform(executor_factory, [running, finished, queued],
+                                      gpus=["0", "1"])
+    try:
+        assert states == {running.job_id: "running", finished.job_id: "running",
+                          queued.job_id: "queued"}
+        for spec in (running, finished):
+            wait_for(lambda s=spec: (s.temp_path / "scratch.bin").exists(), "the kernel to start")
+        platform.kill()
+        platform.wait()
+
+        # Ends while no executor watches; a later one still learns its exit code.
+        release(finished)
+        wait_for(lambda: executor_factory().recover([finished])[finished.job_id].state == EXITED,
+                 "an executor to find the finished job")
+
+        new = executor_factory(gpus=["0", "1"])
+        assert new.recover([running, finished, queued]) == {
+            running.job_id: RunStatus(RUNNING, gpus=("0",)),
+            finished.job_id: RunStatus(EXITED, exit_code=5),
+            queued.job_id: RunStatus(QUEUED, queue_position=1),
+        }
+        release(running)
+        assert wait_for_state(new, running, EXITED).exit_code == 7
+        assert wait_for_state(new, queued, EXITED).exit_code == 0
+    finally:
+        platform.kill()
+        platform.wait()
+        executor_factory().recover([running, finished])  # so that teardown stops them
