@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch==2.13.0 is the CPU wheel that lies on this machine's disk (see README).
 	$(PY) -m pip install -q "torch==2.13.0" || $(PY) -m pip install -q torch
-	$(PY) -m pip install -q -e ".[dev,bench]"
+	$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
 deps: $(STAMP)
@@ -22,7 +22,7 @@ system-deps:
 	@scripts/install-system-deps.sh
 
 run: deps system-deps
-	$(VENV)/bin/vlad up $(ARGS)
+	$(VENV)/bin/vlad up --data-dir .vlad $(ARGS)
 
 test: deps system-deps
 	$(VENV)/bin/lint-imports
@@ -35,7 +35,8 @@ lint: deps
 	$(VENV)/bin/lint-imports
 
 bench: deps system-deps
-	$(PY) -m bench
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) vlad-runs .pytest_cache

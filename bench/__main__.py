@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import kernel_progress
+from bench import ingestion, kernel_progress, submit_latency
 
-BENCHES = {"kernel-progress": kernel_progress.main}
+BENCHES = {
+    "kernel-progress": kernel_progress.main,
+    "ingestion": ingestion.main,
+    "submit-latency": submit_latency.main,
+}
 
 
 def main(names: list[str]) -> None:

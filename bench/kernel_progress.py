@@ -31,11 +31,16 @@ def measure_progress(url: str) -> tuple[float, float, StatusPublisher]:
     from urllib.parse import urlparse
 
     parsed = urlparse(url)
-    publisher = StatusPublisher(parsed.hostname or "127.0.0.1", parsed.port or 5672,
-                                parsed.username or "guest", parsed.password or "guest",
-                                "vlad-bench-progress").start()
-    config = TrainingConfig.model_construct(operation=Operation.TRAINING, model_id="bench",
-                                            project_key="bench")
+    publisher = StatusPublisher(
+        parsed.hostname or "127.0.0.1",
+        parsed.port or 5672,
+        parsed.username or "guest",
+        parsed.password or "guest",
+        "vlad-bench-progress",
+    ).start()
+    config = TrainingConfig.model_construct(
+        operation=Operation.TRAINING, model_id="bench", project_key="bench"
+    )
     job = Job(config, {}, publisher)
     samples = []
     clock = time.perf_counter_ns
@@ -71,8 +76,12 @@ def main() -> None:
 
         drop_queue(url, "vlad-bench-progress")
     ml_mean, ml_p99 = measure_mlflow()
-    print(f"job.progress()        mean {mean:8.2f} us   p99 {p99:8.2f} us   ({CALLS} calls; "
-          f"{publisher.confirmed} confirmed, {publisher.merged} merged while the broker was busy)")
-    print(f"mlflow.log_metric()   mean {ml_mean:8.2f} us   p99 {ml_p99:8.2f} us   "
-          f"({MLFLOW_CALLS} calls, local SQLite store)")
+    print(
+        f"job.progress()        mean {mean:8.2f} us   p99 {p99:8.2f} us   ({CALLS} calls; "
+        f"{publisher.confirmed} confirmed, {publisher.merged} merged while the broker was busy)"
+    )
+    print(
+        f"mlflow.log_metric()   mean {ml_mean:8.2f} us   p99 {ml_p99:8.2f} us   "
+        f"({MLFLOW_CALLS} calls, local SQLite store)"
+    )
     print(f"ratio (mean)          1/{ml_mean / mean:.0f} of mlflow's   goal: at most 1/50")

@@ -12,9 +12,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 
-def job_files(root: Path, broker_url: str, queue: str, *, operation: str = "training",
-              hyperparameters: dict[str, Any] | None = None, dataset: Path | None = None,
-              validation_type: str | None = None, **overrides: Any) -> tuple[Path, dict[str, Any]]:
+def job_files(
+    root: Path,
+    broker_url: str,
+    queue: str,
+    *,
+    operation: str = "training",
+    hyperparameters: dict[str, Any] | None = None,
+    dataset: Path | None = None,
+    validation_type: str | None = None,
+    **overrides: Any,
+) -> tuple[Path, dict[str, Any]]:
     """Write a job's vlad_training.json and model.json under `root`; return the config path."""
     url = urlparse(broker_url)
     root.mkdir(parents=True, exist_ok=True)
@@ -29,8 +37,10 @@ def job_files(root: Path, broker_url: str, queue: str, *, operation: str = "trai
         "dataset_path": str(dataset),
         "temp_path": str(root / "temp"),
         "model_write_path": str(root / "output"),
-        "message_host": url.hostname, "message_port": url.port or 5672,
-        "message_id": url.username or "guest", "message_pw": url.password or "guest",
+        "message_host": url.hostname,
+        "message_port": url.port or 5672,
+        "message_id": url.username or "guest",
+        "message_pw": url.password or "guest",
         "queue_name": queue,
         "training_config_file": str(model_json),
         "project_key": "pk-" + uuid.uuid4().hex,
@@ -50,5 +60,10 @@ def start_kernel(kernel_dir: Path, config_path: Path, *args: str) -> subprocess.
     """Start a kernel folder's `python ...` command as the local executor would."""
     manifest = json.loads((kernel_dir / "kernel.json").read_text())
     argv = [sys.executable, *manifest["command"][1:], *args]
-    return subprocess.Popen(argv, cwd=kernel_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "VLAD_TRAINING_CONFIG": str(config_path)})
+    return subprocess.Popen(
+        argv,
+        cwd=kernel_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "VLAD_TRAINING_CONFIG": str(config_path)},
+    )

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.platform import Api, RunningPlatform
+from vlad.devtools.platform_process import Api, RunningPlatform
 
 
 @pytest.fixture(scope="session")

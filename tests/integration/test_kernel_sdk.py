@@ -6,9 +6,9 @@ import signal
 import time
 
 import pytest
-
 from tests.conftest import TINY_KERNEL, QueueReader
 from tests.factories import job_files, start_kernel
+
 from vlad.contract import parse_metric_csv
 
 pytestmark = pytest.mark.broker
@@ -24,8 +24,11 @@ def run_tiny(tmp_path, broker_url, queue, **kwargs):
 
 def test_training_reports_progress_then_exactly_one_done(tmp_path, broker_url, queue_name):
     code, messages, config, output = run_tiny(
-        tmp_path, broker_url, queue_name,
-        hyperparameters={"training_type": "classification", "steps": 30})
+        tmp_path,
+        broker_url,
+        queue_name,
+        hyperparameters={"training_type": "classification", "steps": 30},
+    )
     assert code == 0, output
     assert [m["status"] for m in messages].count("training_done") == 1
     assert messages[-1]["status"] == "training_done"
@@ -45,8 +48,7 @@ def test_training_reports_progress_then_exactly_one_done(tmp_path, broker_url, q
 
 
 def test_validation_sends_validation_status(tmp_path, broker_url, queue_name):
-    code, messages, config, output = run_tiny(tmp_path, broker_url, queue_name,
-                                              operation="validation")
+    code, messages, config, output = run_tiny(tmp_path, broker_url, queue_name, operation="validation")
     assert code == 0, output
     assert {m["cmd"] for m in messages} == {"validation_status"}
     assert {m["validation_id"] for m in messages} == {config["validation_id"]}
@@ -58,21 +60,46 @@ def test_validation_sends_validation_status(tmp_path, broker_url, queue_name):
     [
         ({"vlad_training_config_version": "2.0"}, None, "'2.0' is not supported"),
         ({"vlad_training_config_version": 3.0}, None, "'3.0' is not supported"),
-        ({"dataset_path": "/nonexistent/data"}, None, "dataset folder (dataset_path) /nonexistent/data"),
+        (
+            {"dataset_path": "/nonexistent/data"},
+            None,
+            "dataset folder (dataset_path) /nonexistent/data",
+        ),
         ({}, {"training_type": "classification", "steps": -1}, "$.steps: -1 is not valid"),
         ({}, {"training_type": "classification"}, "$.steps: required field 'steps' is missing"),
-        ({}, {"training_type": "classification", "steps": 5, "fail_at": 3}, "Asked to fail at step 3."),
-        ({}, {"training_type": "classification", "steps": 5, "crash_at": 2},
-         "ZeroDivisionError: division by zero (at tiny.py:"),
-        ({"training_config_file": "/nonexistent/model.json"}, None, "/nonexistent/model.json does not exist"),
+        (
+            {},
+            {"training_type": "classification", "steps": 5, "fail_at": 3},
+            "Asked to fail at step 3.",
+        ),
+        (
+            {},
+            {"training_type": "classification", "steps": 5, "crash_at": 2},
+            "ZeroDivisionError: division by zero (at tiny.py:",
+        ),
+        (
+            {"training_config_file": "/nonexistent/model.json"},
+            None,
+            "/nonexistent/model.json does not exist",
+        ),
     ],
-    ids=["version-text", "version-number", "no-dataset", "bad-value", "missing-field",
-         "kernel-error", "crash", "no-model-json"],
+    ids=[
+        "version-text",
+        "version-number",
+        "no-dataset",
+        "bad-value",
+        "missing-field",
+        "kernel-error",
+        "crash",
+        "no-model-json",
+    ],
 )
-def test_each_failure_is_exactly_one_error(tmp_path, broker_url, queue_name, overrides,
-                                           hyperparameters, expected):
-    code, messages, _config, output = run_tiny(tmp_path, broker_url, queue_name,
-                                               hyperparameters=hyperparameters, **overrides)
+def test_each_failure_is_exactly_one_error(
+    tmp_path, broker_url, queue_name, overrides, hyperparameters, expected
+):
+    code, messages, _config, output = run_tiny(
+        tmp_path, broker_url, queue_name, hyperparameters=hyperparameters, **overrides
+    )
     assert code != 0
     statuses = [m["status"] for m in messages]
     assert statuses.count("training_error") == 1 and "training_done" not in statuses
@@ -81,8 +108,12 @@ def test_each_failure_is_exactly_one_error(tmp_path, broker_url, queue_name, ove
 
 def test_sigterm_lets_the_kernel_report_before_it_exits(tmp_path, broker_url, queue_name):
     reader = QueueReader(broker_url, queue_name)
-    config_path, _ = job_files(tmp_path, broker_url, queue_name, hyperparameters={
-        "training_type": "classification", "steps": 10_000, "sleep": 0.01})
+    config_path, _ = job_files(
+        tmp_path,
+        broker_url,
+        queue_name,
+        hyperparameters={"training_type": "classification", "steps": 10_000, "sleep": 0.01},
+    )
     process = start_kernel(TINY_KERNEL, config_path)
     metrics = tmp_path / "output" / "save" / "metrics" / "loss.csv"
     deadline = time.monotonic() + 30
@@ -99,8 +130,12 @@ def test_sigterm_lets_the_kernel_report_before_it_exits(tmp_path, broker_url, qu
 def test_broker_restart_mid_run_loses_nothing(tmp_path, private_broker, queue_name):
     steps = 120
     reader = QueueReader(private_broker.url, queue_name)
-    config_path, _ = job_files(tmp_path, private_broker.url, queue_name, hyperparameters={
-        "training_type": "classification", "steps": steps, "sleep": 0.05})
+    config_path, _ = job_files(
+        tmp_path,
+        private_broker.url,
+        queue_name,
+        hyperparameters={"training_type": "classification", "steps": steps, "sleep": 0.05},
+    )
     process = start_kernel(TINY_KERNEL, config_path)
     time.sleep(2.0)  # a part of the run reaches the broker before it goes away
     private_broker.restart()

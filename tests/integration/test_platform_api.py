@@ -7,9 +7,9 @@ import time
 
 import pika
 import pytest
-
 from tests.conftest import TINY_KERNEL
-from tests.integration.platform import Api, RunningPlatform
+
+from vlad.devtools.platform_process import Api, RunningPlatform
 
 pytestmark = pytest.mark.broker
 QUICK = {"epochs": 2}
@@ -17,9 +17,17 @@ QUICK = {"epochs": 2}
 
 @pytest.fixture(scope="module")
 def trained(api: Api) -> dict:
-    model = api.ok("POST", "/models", json={
-        "training_datasets": ["digits"], "validation_datasets": ["digits"], "hyperparameters": QUICK,
-        "name": "digits-quick", "description": "two epochs"})
+    model = api.ok(
+        "POST",
+        "/models",
+        json={
+            "training_datasets": ["digits"],
+            "validation_datasets": ["digits"],
+            "hyperparameters": QUICK,
+            "name": "digits-quick",
+            "description": "two epochs",
+        },
+    )
     assert model["status"] == "waiting" and model["name"] == "digits-quick"
     return api.wait_job(model["id"])
 
@@ -64,10 +72,16 @@ def test_activate_and_deactivate(api: Api, trained: dict):
 
 
 def test_validation_scores_and_auto_labels(api: Api, trained: dict):
-    scores = api.ok("POST", f"/models/{trained['id']}/validations",
-                    json={"datasets": ["digits"], "validation_type": "validation"})
-    labels = api.ok("POST", f"/models/{trained['id']}/validations",
-                    json={"datasets": ["digits"], "validation_type": "inference"})
+    scores = api.ok(
+        "POST",
+        f"/models/{trained['id']}/validations",
+        json={"datasets": ["digits"], "validation_type": "validation"},
+    )
+    labels = api.ok(
+        "POST",
+        f"/models/{trained['id']}/validations",
+        json={"datasets": ["digits"], "validation_type": "inference"},
+    )
     scores, labels = api.wait_job(scores["id"]), api.wait_job(labels["id"])
     assert scores["status"] == "done" and labels["status"] == "done"
     assert scores["results"]["accuracy"] > 0.8
@@ -76,7 +90,9 @@ def test_validation_scores_and_auto_labels(api: Api, trained: dict):
     assert len(annotations) == 360 and {"image", "label", "score"} <= set(annotations[0])
     download = api.get(f"/validations/{labels['id']}/results")
     assert json.loads(download.content)["annotations"] == annotations
-    assert labels["id"] in [v["id"] for v in api.ok("GET", "/validations", params={"model_id": trained["id"]})]
+    assert labels["id"] in [
+        v["id"] for v in api.ok("GET", "/validations", params={"model_id": trained["id"]})
+    ]
 
 
 def test_train_further_starts_from_the_base_model(api: Api, trained: dict):
@@ -100,13 +116,25 @@ def test_retrain_copies_settings_into_a_new_model(api: Api, trained: dict):
 
 
 def test_experiment_of_three_runs(api: Api):
-    experiment = api.ok("POST", "/experiments", json={
-        "name": "lr-sweep", "base": {"training_datasets": ["digits"], "validation_datasets": ["digits"],
-                                     "hyperparameters": {"epochs": 1}},
-        "grid": {"learning_rate": [0.001, 0.003, 0.01]}})
+    experiment = api.ok(
+        "POST",
+        "/experiments",
+        json={
+            "name": "lr-sweep",
+            "base": {
+                "training_datasets": ["digits"],
+                "validation_datasets": ["digits"],
+                "hyperparameters": {"epochs": 1},
+            },
+            "grid": {"learning_rate": [0.001, 0.003, 0.01]},
+        },
+    )
     assert len(experiment["runs"]) == 3
-    done = api.wait_for(f"/experiments/{experiment['id']}",
-                        lambda e: e["status_counts"].get("done", 0) == 3, timeout=240)
+    done = api.wait_for(
+        f"/experiments/{experiment['id']}",
+        lambda e: e["status_counts"].get("done", 0) == 3,
+        timeout=240,
+    )
     rates = sorted(r["model"]["hyperparameters"]["learning_rate"] for r in done["runs"])
     assert rates == [0.001, 0.003, 0.01]
     assert all("accuracy.val_accuracy" in r["final_metrics"] for r in done["runs"])
@@ -142,39 +170,147 @@ def _publish(platform: RunningPlatform, bodies: list[bytes]) -> None:
     connection.close()
 
 
-def test_forged_invalid_and_late_messages_change_nothing(api: Api, platform: RunningPlatform,
-                                                         tiny_kernel: dict):
-    model = api.ok("POST", "/models", json={
-        "kernel": tiny_kernel["id"], "training_datasets": ["digits"],
-        "hyperparameters": {"steps": 3, "fail_at": 2}})
+def test_forged_invalid_and_late_messages_change_nothing(
+    api: Api, platform: RunningPlatform, tiny_kernel: dict
+):
+    model = api.ok(
+        "POST",
+        "/models",
+        json={
+            "kernel": tiny_kernel["id"],
+            "training_datasets": ["digits"],
+            "hyperparameters": {"steps": 3, "fail_at": 2},
+        },
+    )
     failed = api.wait_job(model["id"])
     assert failed["status"] == "failed" and failed["job"]["message"] == "Asked to fail at step 2."
     before = api.ok("GET", "/ingestion")
     message = {"cmd": "training_status", "model_id": model["id"], "status": "training_done"}
-    _publish(platform, [
-        json.dumps({**message, "project_key": "forged"}).encode(),
-        json.dumps({**message, "project_key": "forged", "model_id": "model-unknown"}).encode(),
-        b"{not json",
-        json.dumps({"cmd": "training_status"}).encode(),
-    ])
+    _publish(
+        platform,
+        [
+            json.dumps({**message, "project_key": "forged"}).encode(),
+            json.dumps({**message, "project_key": "forged", "model_id": "model-unknown"}).encode(),
+            b"{not json",
+            json.dumps({"cmd": "training_status"}).encode(),
+        ],
+    )
     after = api.wait_for("/ingestion", lambda c: c.get("invalid", 0) >= before.get("invalid", 0) + 2)
     assert after.get("wrong_project_key", 0) == before.get("wrong_project_key", 0) + 1
     assert after.get("unknown_job", 0) == before.get("unknown_job", 0) + 1
     assert api.ok("GET", f"/models/{model['id']}")["status"] == "failed"
 
 
-def test_messages_after_an_error_are_ignored_and_counted(api: Api, platform: RunningPlatform,
-                                                        tiny_kernel: dict):
-    model = api.ok("POST", "/models", json={
-        "kernel": tiny_kernel["id"], "training_datasets": ["digits"],
-        "hyperparameters": {"steps": 3, "fail_at": 3}})
+def test_messages_after_an_error_are_ignored_and_counted(
+    api: Api, platform: RunningPlatform, tiny_kernel: dict
+):
+    model = api.ok(
+        "POST",
+        "/models",
+        json={
+            "kernel": tiny_kernel["id"],
+            "training_datasets": ["digits"],
+            "hyperparameters": {"steps": 3, "fail_at": 3},
+        },
+    )
     failed = api.wait_job(model["id"])
     assert failed["status"] == "failed" and failed["job"]["step"] == 2
     config = json.loads((platform.data_dir / "jobs" / model["id"] / "vlad_training.json").read_text())
     before = api.ok("GET", "/ingestion")
     late = {"cmd": "training_status", "project_key": config["project_key"], "model_id": model["id"]}
-    _publish(platform, [json.dumps({**late, "status": "training_ing", "step": 3, "percentage": 99}).encode(),
-                        json.dumps({**late, "status": "training_done"}).encode()])
-    api.wait_for("/ingestion", lambda c: c.get("after_end", 0) == before.get("after_end", 0) + 2)
+    _publish(
+        platform,
+        [
+            json.dumps({**late, "status": "training_ing", "step": 3, "percentage": 99}).encode(),
+            json.dumps({**late, "status": "training_done"}).encode(),
+        ],
+    )
+    api.wait_for("/ingestion", lambda c: c.get("after_end", 0) >= before.get("after_end", 0) + 2)
     again = api.ok("GET", f"/models/{model['id']}")
     assert (again["status"], again["job"]["step"]) == ("failed", 2)
+
+
+def test_live_events_stream_the_progress(api: Api, tiny_kernel: dict):
+    with api.stream("GET", "/events", timeout=60) as stream:
+        model = api.ok(
+            "POST",
+            "/models",
+            json={
+                "kernel": tiny_kernel["id"],
+                "training_datasets": ["digits"],
+                "hyperparameters": {"steps": 20, "sleep": 0.05},
+            },
+        )
+        seen = []
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line[6:])
+                if event["id"] == model["id"]:
+                    seen.append(event)
+                    if event["status"] in ("done", "failed"):
+                        break
+    assert seen[-1]["status"] == "done"
+    progress = [e["step"] for e in seen if e["status"] == "training"]
+    assert progress and progress == sorted(progress)
+
+
+def test_temp_is_emptied_when_the_job_ends(api: Api, platform: RunningPlatform, trained: dict):
+    temp = platform.data_dir / "jobs" / trained["id"] / "temp"
+    deadline = time.monotonic() + 10
+    while any(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert temp.is_dir() and not any(temp.iterdir())
+
+
+def test_import_proposes_the_kernel_and_validates(api: Api, trained: dict, platform: RunningPlatform):
+    folder = platform.data_dir / "jobs" / trained["id"] / "output"
+    model = api.ok(
+        "POST",
+        "/models/import",
+        data={"name": "imported-digits"},
+        files={
+            "model_file": ("model.pt", (folder / "model.pt").read_bytes()),
+            "settings_file": ("model.json", (folder / "model.json").read_bytes()),
+        },
+    )
+    assert model["origin"] == "import" and model["status"] == "done"
+    assert model["kernel"] == "image-classification:1.0.0"
+    validation = api.ok("POST", f"/models/{model['id']}/validations", json={"datasets": ["digits"]})
+    assert api.wait_job(validation["id"])["results"]["accuracy"] > 0.8
+    bad = api.post(
+        "/models/import",
+        data={"name": "x"},
+        files={"model_file": ("model.pt", b"0"), "settings_file": ("model.json", b"{not json")},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "settings_file"
+
+
+def test_delete_model_validation_and_experiment(api: Api, tiny_kernel: dict):
+    model = api.ok(
+        "POST",
+        "/models",
+        json={
+            "kernel": tiny_kernel["id"],
+            "training_datasets": ["digits"],
+            "hyperparameters": {"steps": 2},
+        },
+    )
+    api.wait_job(model["id"])
+    validation = api.ok("POST", f"/models/{model['id']}/validations", json={"datasets": ["digits"]})
+    api.wait_job(validation["id"])
+    assert api.delete(f"/validations/{validation['id']}").status_code == 204
+    assert api.get(f"/validations/{validation['id']}").status_code == 404
+    assert api.delete(f"/models/{model['id']}").status_code == 204
+    assert api.get(f"/models/{model['id']}").status_code == 404
+    experiment = api.ok(
+        "POST",
+        "/experiments",
+        json={
+            "name": "to-delete",
+            "base": {"kernel": tiny_kernel["id"], "training_datasets": ["digits"]},
+            "runs": [{"steps": 1000, "sleep": 0.05}, {"steps": 2}],
+        },
+    )
+    run_ids = [r["model"]["id"] for r in experiment["runs"]]
+    assert api.delete(f"/experiments/{experiment['id']}").status_code == 204
+    assert all(api.get(f"/models/{run_id}").status_code == 404 for run_id in run_ids)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 from pydantic import ValidationError
-
 from tests.conftest import TINY_KERNEL
+
 from vlad.contract import (
     KernelManifest,
     Operation,
@@ -20,11 +20,22 @@ from vlad.contract import (
 )
 
 SEED_EXAMPLE = {  # seed 002's example, as written there
-    "vlad_training_config_version": 1.0, "model_id": "model_id", "validation_id": "",
-    "operation": "train", "dataset_path": "/mnt/d", "temp_path": "/mnt/t", "base_model_path": "",
-    "model_write_path": "/mnt/w", "message_host": "host_name", "message_port": "5672",
-    "message_id": "user_id", "message_pw": "user_pw", "queue_name": "q",
-    "training_config_file": "/model.json", "project_key": "key", "something_new": 1,
+    "vlad_training_config_version": 1.0,
+    "model_id": "model_id",
+    "validation_id": "",
+    "operation": "train",
+    "dataset_path": "/mnt/d",
+    "temp_path": "/mnt/t",
+    "base_model_path": "",
+    "model_write_path": "/mnt/w",
+    "message_host": "host_name",
+    "message_port": "5672",
+    "message_id": "user_id",
+    "message_pw": "user_pw",
+    "queue_name": "q",
+    "training_config_file": "/model.json",
+    "project_key": "key",
+    "something_new": 1,
 }
 
 
@@ -36,8 +47,7 @@ def test_seed_example_parses_with_its_number_version_and_train_alias():
 
 
 def test_validation_defaults_to_validation_type_validation():
-    config = TrainingConfig.model_validate(
-        {**SEED_EXAMPLE, "operation": "validation", "validation_id": "v1"})
+    config = TrainingConfig.model_validate({**SEED_EXAMPLE, "operation": "validation", "validation_id": "v1"})
     assert config.validation_type is ValidationType.VALIDATION and config.job_id == "v1"
 
 
@@ -53,19 +63,54 @@ class StatusCase:
 
 
 STATUS_CASES = {
-    "progress": StatusCase({"cmd": "training_status", "project_key": "k", "model_id": "m",
-                            "status": "training_ing", "percentage": 42.0, "step": 420}, True),
-    "validation-done": StatusCase({"cmd": "validation_status", "project_key": "k",
-                                   "validation_id": "v", "status": "validation_done"}, True),
+    "progress": StatusCase(
+        {
+            "cmd": "training_status",
+            "project_key": "k",
+            "model_id": "m",
+            "status": "training_ing",
+            "percentage": 42.0,
+            "step": 420,
+        },
+        True,
+    ),
+    "validation-done": StatusCase(
+        {
+            "cmd": "validation_status",
+            "project_key": "k",
+            "validation_id": "v",
+            "status": "validation_done",
+        },
+        True,
+    ),
     "no-key": StatusCase({"cmd": "training_status", "model_id": "m", "status": "training_done"}, False),
-    "wrong-id": StatusCase({"cmd": "training_status", "project_key": "k", "validation_id": "v",
-                            "status": "training_done"}, False),
-    "pct-over-100": StatusCase({"cmd": "training_status", "project_key": "k", "model_id": "m",
-                                "status": "training_ing", "percentage": 101}, False),
-    "validation-status-on-training": StatusCase({"cmd": "training_status", "project_key": "k",
-                                                 "model_id": "m", "status": "validation_ing"}, False),
-    "unknown-status": StatusCase({"cmd": "training_status", "project_key": "k", "model_id": "m",
-                                  "status": "training_maybe"}, False),
+    "wrong-id": StatusCase(
+        {
+            "cmd": "training_status",
+            "project_key": "k",
+            "validation_id": "v",
+            "status": "training_done",
+        },
+        False,
+    ),
+    "pct-over-100": StatusCase(
+        {
+            "cmd": "training_status",
+            "project_key": "k",
+            "model_id": "m",
+            "status": "training_ing",
+            "percentage": 101,
+        },
+        False,
+    ),
+    "validation-status-on-training": StatusCase(
+        {"cmd": "training_status", "project_key": "k", "model_id": "m", "status": "validation_ing"},
+        False,
+    ),
+    "unknown-status": StatusCase(
+        {"cmd": "training_status", "project_key": "k", "model_id": "m", "status": "training_maybe"},
+        False,
+    ),
 }
 
 
@@ -90,7 +135,8 @@ def test_hyperparameter_errors_name_path_problem_and_allowed():
     assert "extra" in by_path["$"].problem
     missing = check_hyperparameters({"training_type": "classification"}, schema)
     assert [str(p) for p in missing] == [
-        "$.steps: required field 'steps' is missing (allowed: integer, >= 1, <= 1000000)"]
+        "$.steps: required field 'steps' is missing (allowed: integer, >= 1, <= 1000000)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -123,8 +169,10 @@ def test_gpu_count_fixed_at_one_when_unset():
 def test_metric_csv_incremental_reads_tolerate_a_partial_last_line():
     data = b"Main axis name, graph1 name, graph2 name\n1, 0.2, 0.2\n2, 0.3, 0.25\n3, 0.4"
     first = parse_metric_csv("m", data)
-    assert first.x == [1.0, 2.0] and first.series == {"graph1 name": [0.2, 0.3],
-                                                      "graph2 name": [0.2, 0.25]}
+    assert first.x == [1.0, 2.0] and first.series == {
+        "graph1 name": [0.2, 0.3],
+        "graph2 name": [0.2, 0.25],
+    }
     data += b", 0.4\n4, nan, x\n"
     header = [first.x_name, *first.series]
     more = parse_metric_csv("m", data, offset=first.offset, header=header)

@@ -55,9 +55,7 @@ def test_images_are_8x8_grayscale_scaled_to_255(digits: tuple[Path, dict]) -> No
     assert max(int(np.asarray(Image.open(p)).max()) for p in paths) == 255
 
 
-def test_same_seed_same_split_other_seed_other_split(
-    tmp_path: Path, digits: tuple[Path, dict]
-) -> None:
+def test_same_seed_same_split_other_seed_other_split(tmp_path: Path, digits: tuple[Path, dict]) -> None:
     root, _ = digits
     write_digits_dataset(tmp_path / "same", seed=0)
     write_digits_dataset(tmp_path / "other", seed=1)

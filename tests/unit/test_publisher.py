@@ -10,8 +10,14 @@ from vlad.kernel import StatusPublisher
 
 
 def message(status: Status, step: int = 0) -> StatusMessage:
-    return StatusMessage(cmd=Command.TRAINING, project_key="k", model_id="m", status=status,
-                         step=step, percentage=min(step, 100))
+    return StatusMessage(
+        cmd=Command.TRAINING,
+        project_key="k",
+        model_id="m",
+        status=status,
+        step=step,
+        percentage=min(step, 100),
+    )
 
 
 def test_full_buffer_merges_progress_but_keeps_every_outcome():

@@ -196,9 +196,7 @@ def test_an_unreadable_image_is_named(tmp_path: Path) -> None:
 
 
 # -- validation and inference ------------------------------------------------------------------
-def test_validation_scores_every_image_of_every_split(
-    digits: Path, trained, tmp_path: Path
-) -> None:
+def test_validation_scores_every_image_of_every_split(digits: Path, trained, tmp_path: Path) -> None:
     result = validate.evaluate(trained[0], digits, tmp_path)
     matrix = result["confusion_matrix"]["matrix"]
     assert result["count"] == 1797 == sum(map(sum, matrix))
@@ -273,9 +271,7 @@ def test_adapter_trains_then_validates_through_the_sdk(digits: Path, tmp_path: P
     progress = job._publisher.messages
     assert [m.step for m in progress] == list(range(1, len(progress) + 1))
     assert progress[-1].percentage == 100.0
-    assert (job.metrics_dir / "loss.csv").read_text().splitlines()[
-        0
-    ] == "step, train_loss, val_loss"
+    assert (job.metrics_dir / "loss.csv").read_text().splitlines()[0] == "step, train_loss, val_loss"
     assert len((job.metrics_dir / "accuracy.csv").read_text().splitlines()) == 2
 
     check = sdk_job(

@@ -42,9 +42,14 @@ def train(job: Job) -> None:
 
 
 def _log_epoch(job: Job, epoch: int, metrics: dict[str, float]) -> None:
-    job.log_metrics("loss", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_loss")})
     job.log_metrics(
-        "accuracy", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_accuracy")}
+        "loss", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_loss")}
+    )
+    job.log_metrics(
+        "accuracy",
+        epoch,
+        x_name="epoch",
+        **{k: v for k, v in metrics.items() if k.endswith("_accuracy")},
     )
 
 

@@ -88,12 +88,8 @@ def load_images(paths: Sequence[Path], image_size: int, channels: int) -> torch.
                 img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
             array = np.asarray(img, dtype=np.uint8)
         except (OSError, UnidentifiedImageError) as exc:
-            raise InputError(
-                f"Cannot read image {path}: {exc}. Expected a PNG or JPEG file."
-            ) from exc
-        out[i] = torch.from_numpy(
-            array.reshape(image_size, image_size, channels).transpose(2, 0, 1).copy()
-        )
+            raise InputError(f"Cannot read image {path}: {exc}. Expected a PNG or JPEG file.") from exc
+        out[i] = torch.from_numpy(array.reshape(image_size, image_size, channels).transpose(2, 0, 1).copy())
     return out
 
 

@@ -15,9 +15,7 @@ def cpu_budget() -> int:
     Containers limit CPU by quota, not affinity; left alone torch starts one thread per
     host core and the threads then fight over the quota.
     """
-    count = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     try:
         quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
         if quota != "max":

@@ -88,9 +88,7 @@ MODEL_TYPES: dict[str, tuple[Builder, int]] = {
 def build_model(meta: dict[str, Any]) -> nn.Module:
     """A fresh model from its description: model_type, channels, image_size, classes, width."""
     if meta["model_type"] not in MODEL_TYPES:
-        raise InputError(
-            f"Unknown model_type {meta['model_type']!r}: expected one of {sorted(MODEL_TYPES)}."
-        )
+        raise InputError(f"Unknown model_type {meta['model_type']!r}: expected one of {sorted(MODEL_TYPES)}.")
     builder, _ = MODEL_TYPES[meta["model_type"]]
     return builder(meta["channels"], meta["image_size"], len(meta["classes"]), meta["width"])
 

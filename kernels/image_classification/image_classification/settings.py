@@ -34,19 +34,13 @@ class Settings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(hyperparameters) - known - {"training_type"})
         if unknown:
-            raise InputError(
-                f"Unknown hyperparameters {unknown}: this kernel knows {sorted(known)}."
-            )
+            raise InputError(f"Unknown hyperparameters {unknown}: this kernel knows {sorted(known)}.")
         kind = hyperparameters.get("training_type", "classification")
         if kind != "classification":
-            raise InputError(
-                f"This kernel trains classification models; model.json asks for {kind!r}."
-            )
+            raise InputError(f"This kernel trains classification models; model.json asks for {kind!r}.")
         settings = cls(**{k: v for k, v in hyperparameters.items() if k in known})
         if settings.model_type not in MODEL_TYPES:
-            raise InputError(
-                f"Unknown model_type {settings.model_type!r}: expected {sorted(MODEL_TYPES)}."
-            )
+            raise InputError(f"Unknown model_type {settings.model_type!r}: expected {sorted(MODEL_TYPES)}.")
         return settings
 
     @property

@@ -88,9 +88,7 @@ def fit(
         for epoch in range(1, settings.epochs + 1):
             chunks = torch.randperm(len(y_train), generator=generator).tensor_split(batches)
             net.train()
-            metrics = _train_epoch(
-                net, optimizer, scheduler, x_train, y_train, chunks, device, after_batch
-            )
+            metrics = _train_epoch(net, optimizer, scheduler, x_train, y_train, chunks, device, after_batch)
             if len(val[1]):
                 metrics["val_loss"], metrics["val_accuracy"] = _score(net, *val, device)
             if on_epoch is not None:
@@ -116,9 +114,7 @@ def fit(
     return summary
 
 
-def _load(
-    train_dir: Path, val_dir: Path | None, settings: Settings
-) -> tuple[list[str], Split, Split]:
+def _load(train_dir: Path, val_dir: Path | None, settings: Settings) -> tuple[list[str], Split, Split]:
     train_items = labeled_items(train_dir)
     classes = sorted({label for _, label in train_items})
     if val_dir is not None:

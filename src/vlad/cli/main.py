@@ -8,10 +8,25 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from vlad.cli import kernel_cmd
+from vlad.cli import (
+    cmd_datasets,
+    cmd_experiments,
+    cmd_kernels,
+    cmd_models,
+    cmd_token,
+    cmd_validations,
+    kernel_cmd,
+)
 
 app = typer.Typer(no_args_is_help=True, help="VLAD training platform: kernels, jobs and models.")
 app.add_typer(kernel_cmd.app, name="kernel")
+# The platform's resources, over its REST API (`vlad up` saves where it is).
+app.add_typer(cmd_kernels.app, name="kernels")
+app.add_typer(cmd_datasets.app, name="datasets")
+app.add_typer(cmd_models.app, name="models")
+app.add_typer(cmd_validations.app, name="validations")
+app.add_typer(cmd_experiments.app, name="experiments")
+app.add_typer(cmd_token.app, name="token")
 console = Console(stderr=True)
 
 

@@ -52,10 +52,17 @@ def _describe(schema: dict[str, Any]) -> str:
     if "type" in schema:
         kind = schema["type"]
         bits.append(" or ".join(kind) if isinstance(kind, list) else str(kind))
-    for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
-                      ("exclusiveMaximum", "<"), ("minLength", "length >="),
-                      ("maxLength", "length <="), ("minItems", "items >="),
-                      ("maxItems", "items <="), ("pattern", "matching")):
+    for key, word in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+        ("minLength", "length >="),
+        ("maxLength", "length <="),
+        ("minItems", "items >="),
+        ("maxItems", "items <="),
+        ("pattern", "matching"),
+    ):
         if key in schema:
             bits.append(f"{word} {schema[key]}")
     return ", ".join(bits) or "see the schema"

@@ -32,8 +32,7 @@ class GpuRange(BaseModel):
     def check(self, count: int) -> None:
         if not self.minimum <= count <= self.maximum:
             raise ValueError(
-                f"gpu_count {count} is outside this kernel's supported range "
-                f"{self.minimum}..{self.maximum}"
+                f"gpu_count {count} is outside this kernel's supported range {self.minimum}..{self.maximum}"
             )
 
 

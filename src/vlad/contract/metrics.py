@@ -32,8 +32,9 @@ def format_metric_row(values: list[float | int | str]) -> str:
     return ", ".join(str(v) for v in values) + "\n"
 
 
-def parse_metric_csv(name: str, data: bytes, offset: int = 0,
-                     header: list[str] | None = None) -> MetricSeries:
+def parse_metric_csv(
+    name: str, data: bytes, offset: int = 0, header: list[str] | None = None
+) -> MetricSeries:
     """Parse the complete lines of `data` from `offset` on.
 
     A partial last line (a kernel in the middle of writing it) is left for the next read:
@@ -47,8 +48,7 @@ def parse_metric_csv(name: str, data: bytes, offset: int = 0,
         if not lines:
             return MetricSeries(name=name, x_name="", offset=offset)
         header = [h.strip() for h in lines.pop(0).split(",")]
-    result = MetricSeries(name=name, x_name=header[0], offset=end,
-                          series={h: [] for h in header[1:]})
+    result = MetricSeries(name=name, x_name=header[0], offset=end, series={h: [] for h in header[1:]})
     for line in lines:
         cells = [c.strip() for c in line.split(",")]
         x = _number(cells[0]) if cells and cells[0] else None

@@ -46,8 +46,7 @@ class Outcome:
 
     @property
     def final(self) -> dict[str, Any] | None:
-        terminal = [m for m in self.messages
-                    if not m.get("invalid") and Status(m["status"]).is_terminal]
+        terminal = [m for m in self.messages if not m.get("invalid") and Status(m["status"]).is_terminal]
         return terminal[0] if terminal else None
 
     @property
@@ -64,8 +63,10 @@ class Outcome:
         else:
             what = f"failed: {final.get('message')}"
         metrics = self.write_path / "save" / "metrics"
-        return (f"The kernel {what}.\n  written to: {self.write_path}\n  metrics:    {metrics}\n"
-                f"  log:        {self.log_path}")
+        return (
+            f"The kernel {what}.\n  written to: {self.write_path}\n  metrics:    {metrics}\n"
+            f"  log:        {self.log_path}"
+        )
 
 
 @dataclass
@@ -77,10 +78,18 @@ class KernelRun:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def prepare(cls, kernel_dir: Path, dataset: Path, *, hyperparameters: Path | None = None,
-                model_type: str | None = None, base_model: Path | None = None,
-                validation_type: ValidationType | None = None, etc: Path | None = None,
-                out: Path | None = None) -> KernelRun:
+    def prepare(
+        cls,
+        kernel_dir: Path,
+        dataset: Path,
+        *,
+        hyperparameters: Path | None = None,
+        model_type: str | None = None,
+        base_model: Path | None = None,
+        validation_type: ValidationType | None = None,
+        etc: Path | None = None,
+        out: Path | None = None,
+    ) -> KernelRun:
         kernel_dir = kernel_dir.resolve()
         try:
             manifest = KernelManifest.load(kernel_dir)
@@ -106,7 +115,10 @@ class KernelRun:
             temp_path=str(root / "temp"),
             base_model_path=str(base_model.resolve()) if base_model else None,
             model_write_path=str(root / "output"),
-            message_host="", message_port=0, message_id="", message_pw="",
+            message_host="",
+            message_port=0,
+            message_id="",
+            message_pw="",
             queue_name=f"vlad-kernel-run-{job_id}",
             training_config_file=str(root / "model.json"),
             project_key=uuid.uuid4().hex,
@@ -115,8 +127,9 @@ class KernelRun:
         return cls(kernel_dir, manifest, config, root, values)
 
     @staticmethod
-    def _hyperparameters(manifest: KernelManifest, path: Path | None,
-                         model_type: str | None) -> dict[str, Any]:
+    def _hyperparameters(
+        manifest: KernelManifest, path: Path | None, model_type: str | None
+    ) -> dict[str, Any]:
         if path is None:
             try:
                 return manifest.defaults_for(model_type)
@@ -131,19 +144,25 @@ class KernelRun:
             raise RunError(f"{path} breaks the kernel's schema: " + "; ".join(map(str, problems)))
         return values
 
-    def execute(self, broker_url: str | None = None,
-                on_message: Callable[[dict[str, Any]], None] | None = None,
-                progress: bool = False) -> Outcome:
+    def execute(
+        self,
+        broker_url: str | None = None,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+        progress: bool = False,
+    ) -> Outcome:
         with broker(broker_url, data_dir=None) as url:
             return self._execute(url, on_message, progress)
 
     def _write_files(self, url: str) -> dict[str, str]:
         parsed = urlparse(url)
-        self.config = self.config.model_copy(update={
-            "message_host": parsed.hostname or "127.0.0.1", "message_port": parsed.port or 5672,
-            "message_id": unquote(parsed.username or "guest"),
-            "message_pw": unquote(parsed.password or "guest"),
-        })
+        self.config = self.config.model_copy(
+            update={
+                "message_host": parsed.hostname or "127.0.0.1",
+                "message_port": parsed.port or 5672,
+                "message_id": unquote(parsed.username or "guest"),
+                "message_pw": unquote(parsed.password or "guest"),
+            }
+        )
         for sub in ("temp", "output"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "model.json").write_text(json.dumps(self.hyperparameters, indent=2))
@@ -151,8 +170,9 @@ class KernelRun:
         config_file.write_text(self.config.to_json())
         return {**os.environ, "VLAD_TRAINING_CONFIG": str(config_file)}
 
-    def _execute(self, url: str, on_message: Callable[[dict[str, Any]], None] | None,
-                 progress: bool) -> Outcome:
+    def _execute(
+        self, url: str, on_message: Callable[[dict[str, Any]], None] | None, progress: bool
+    ) -> Outcome:
         env = self._write_files(url)
         connection = pika.BlockingConnection(pika.URLParameters(url))
         channel = connection.channel()
@@ -161,8 +181,13 @@ class KernelRun:
         messages: list[dict[str, Any]] = []
         bar = _ProgressBar() if progress else None
         with log_path.open("wb") as log:
-            process = subprocess.Popen(kernel_argv(self.manifest), cwd=self.kernel_dir, env=env,
-                                       stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                kernel_argv(self.manifest),
+                cwd=self.kernel_dir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             exited_at: float | None = None
             # After the kernel exits, wait a little for messages still on their way.
             while exited_at is None or time.monotonic() - exited_at < 1.0:
@@ -211,8 +236,11 @@ class _ProgressBar:
     def update(self, message: dict[str, Any]) -> None:
         status = Status(message["status"]).canonical
         if status is Status.ING:
-            self._progress.update(self._task, completed=message.get("percentage", 0),
-                                  description=f"step {message.get('step', 0)}")
+            self._progress.update(
+                self._task,
+                completed=message.get("percentage", 0),
+                description=f"step {message.get('step', 0)}",
+            )
         elif status is Status.DONE:
             self._progress.update(self._task, completed=100, description="done")
         else:

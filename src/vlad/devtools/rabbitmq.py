@@ -42,8 +42,10 @@ def install_rabbitmq() -> None:
     if (RABBITMQ_BIN / "rabbitmq-server").exists():
         return
     if shutil.which("apt-get") is None:
-        raise RuntimeError("RabbitMQ is not installed and apt-get is not available: install "
-                           "rabbitmq-server, or set VLAD_BROKER_URL to a running broker.")
+        raise RuntimeError(
+            "RabbitMQ is not installed and apt-get is not available: install "
+            "rabbitmq-server, or set VLAD_BROKER_URL to a running broker."
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "rabbitmq-server"], check=True, env=env)
@@ -95,9 +97,7 @@ class PrivateRabbitMQ:
         for sub in ("home", "mnesia", "log"):
             (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
         (self.base_dir / "rabbitmq.conf").write_text(
-            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
-            "loopback_users = none\n"
-            "log.console = false\n"
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\nlog.console = false\n"
         )
         (self.base_dir / "enabled_plugins").write_text("[].\n")
 
@@ -106,14 +106,19 @@ class PrivateRabbitMQ:
         self._write_config()
         log = (self.base_dir / "log" / "server.out").open("ab")
         self._process = subprocess.Popen(
-            [str(RABBITMQ_BIN / "rabbitmq-server")], env=self._env(), stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [str(RABBITMQ_BIN / "rabbitmq-server")],
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"RabbitMQ exited with {self._process.returncode}; "
-                                   f"see {self.base_dir / 'log'}")
+                raise RuntimeError(
+                    f"RabbitMQ exited with {self._process.returncode}; see {self.base_dir / 'log'}"
+                )
             if port_open("127.0.0.1", self.port) and self._ready():
                 return self
             time.sleep(0.3)

@@ -7,5 +7,12 @@ so a missing package makes that executor unavailable, not the platform broken.
 from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
 from vlad.executors.registry import available_executors, create_executor
 
-__all__ = ["Executor", "ExecutorUnavailable", "JobSpec", "JobState", "RunStatus",
-           "available_executors", "create_executor"]
+__all__ = [
+    "Executor",
+    "ExecutorUnavailable",
+    "JobSpec",
+    "JobState",
+    "RunStatus",
+    "available_executors",
+    "create_executor",
+]

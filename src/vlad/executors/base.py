@@ -77,9 +77,9 @@ class Executor(abc.ABC):
     @abc.abstractmethod
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """Stop the job: SIGTERM (or the executor's equivalent), then a hard kill after
-        `grace_seconds` (None: the executor's own setting). Does not wait for the kill. A queued job leaves the queue and is
-        EXITED with exit code -15, as if stopped by SIGTERM. A job already gone is not an
-        error."""
+        `grace_seconds` (None: the executor's own setting). Does not wait for the kill.
+        A queued job leaves the queue and is EXITED with exit code -15, as if stopped by
+        SIGTERM. A job already gone is not an error."""
 
     @abc.abstractmethod
     def cleanup(self, job_id: str) -> None:

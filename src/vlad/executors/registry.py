@@ -19,12 +19,10 @@ def available_executors() -> list[str]:
 def create_executor(name: str, **options: Any) -> Executor:
     """The executor called `name`; ExecutorUnavailable when it cannot run here."""
     if name not in _EXECUTORS:
-        raise ExecutorUnavailable(
-            f"unknown executor {name!r}; available: {', '.join(available_executors())}")
+        raise ExecutorUnavailable(f"unknown executor {name!r}; available: {', '.join(available_executors())}")
     module_name, _, attr = _EXECUTORS[name].partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ExecutorUnavailable(
-            f"executor {name!r} needs a package that is missing: {exc.name}") from exc
+        raise ExecutorUnavailable(f"executor {name!r} needs a package that is missing: {exc.name}") from exc
     return getattr(module, attr)(**options)

@@ -26,4 +26,12 @@ from vlad.kernel.metrics import MetricWriter
 from vlad.kernel.publisher import StatusPublisher
 from vlad.kernel.runtime import load_job, run
 
-__all__ = ["Job", "KernelError", "MetricWriter", "StatusPublisher", "StopRequested", "load_job", "run"]
+__all__ = [
+    "Job",
+    "KernelError",
+    "MetricWriter",
+    "StatusPublisher",
+    "StopRequested",
+    "load_job",
+    "run",
+]

@@ -14,8 +14,9 @@ from vlad.kernel.publisher import StatusPublisher
 class Job:
     """One training or validation job: its folders, hyperparameters and reporting."""
 
-    def __init__(self, config: TrainingConfig, hyperparameters: dict[str, Any],
-                 publisher: StatusPublisher) -> None:
+    def __init__(
+        self, config: TrainingConfig, hyperparameters: dict[str, Any], publisher: StatusPublisher
+    ) -> None:
         self.config = config
         self.hyperparameters = hyperparameters
         self._publisher = publisher
@@ -65,8 +66,7 @@ class Job:
         return str(self.hyperparameters["training_type"])
 
     # -- reporting ---------------------------------------------------------------------------
-    def progress(self, step: int, total: int | None = None,
-                 percentage: float | None = None) -> None:
+    def progress(self, step: int, total: int | None = None, percentage: float | None = None) -> None:
         """Report `training_ing`. Call it every step; it returns in microseconds.
 
         Give `total` (steps in the whole job) or an explicit `percentage`.
@@ -74,11 +74,11 @@ class Job:
         if percentage is None:
             percentage = 100.0 * step / total if total else 0.0
         self.last_step = step
-        self._publisher.publish(self._message(Status.ING, percentage=min(max(percentage, 0.0), 100.0),
-                                              step=step))
+        self._publisher.publish(
+            self._message(Status.ING, percentage=min(max(percentage, 0.0), 100.0), step=step)
+        )
 
-    def log_metrics(self, name: str, x: float | int, *, x_name: str = "step",
-                    **values: float) -> None:
+    def log_metrics(self, name: str, x: float | int, *, x_name: str = "step", **values: float) -> None:
         """Append a row to the graph `name` (`save/metrics/<name>.csv`).
 
         `x` goes on the x axis (named `x_name` in the header, fixed by the first row).

@@ -44,13 +44,26 @@ class _Item:
 class StatusPublisher:
     """Publishes `StatusMessage`s to one queue from a background thread."""
 
-    def __init__(self, host: str, port: int, user: str, password: str, queue: str,
-                 *, buffer_size: int = 1000, virtual_host: str = "/") -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str,
+        password: str,
+        queue: str,
+        *,
+        buffer_size: int = 1000,
+        virtual_host: str = "/",
+    ) -> None:
         self._params = pika.ConnectionParameters(
-            host=host, port=port, virtual_host=virtual_host,
+            host=host,
+            port=port,
+            virtual_host=virtual_host,
             credentials=pika.PlainCredentials(user, password),
-            heartbeat=30, blocked_connection_timeout=60,
-            connection_attempts=1, socket_timeout=5,
+            heartbeat=30,
+            blocked_connection_timeout=60,
+            connection_attempts=1,
+            socket_timeout=5,
         )
         self.queue = queue
         self.buffer_size = buffer_size
@@ -69,9 +82,12 @@ class StatusPublisher:
         """Queue `message` for sending; returns at once."""
         item = _Item(message.to_body(), message.status.is_terminal)
         with self._cond:
-            if (not item.terminal
-                    and len(self._pending) + len(self._in_flight) >= self.buffer_size
-                    and self._pending and not self._pending[-1].terminal):
+            if (
+                not item.terminal
+                and len(self._pending) + len(self._in_flight) >= self.buffer_size
+                and self._pending
+                and not self._pending[-1].terminal
+            ):
                 self._pending[-1] = item
                 self.merged += 1
             else:
@@ -80,8 +96,7 @@ class StatusPublisher:
 
     def start(self) -> StatusPublisher:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="vlad-status-publisher",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._loop, name="vlad-status-publisher", daemon=True)
             self._thread.start()
         return self
 
@@ -170,10 +185,15 @@ class StatusPublisher:
 
     def _send(self, channel, item: _Item) -> None:  # type: ignore[no-untyped-def]
         channel.basic_publish(
-            exchange="", routing_key=self.queue, body=item.body, mandatory=True,
+            exchange="",
+            routing_key=self.queue,
+            body=item.body,
+            mandatory=True,
             properties=pika.BasicProperties(
-                delivery_mode=pika.DeliveryMode.Persistent, content_type="application/json",
-                message_id=item.message_id, timestamp=int(time.time()),
+                delivery_mode=pika.DeliveryMode.Persistent,
+                content_type="application/json",
+                message_id=item.message_id,
+                timestamp=int(time.time()),
             ),
         )
 

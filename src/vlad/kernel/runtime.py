@@ -57,9 +57,13 @@ def _find_manifest(manifest: str | Path | None) -> KernelManifest | None:
 def _publisher_for(raw: dict[str, Any]) -> StatusPublisher | None:
     """A publisher from a config that may be otherwise broken, so its error can be reported."""
     try:
-        return StatusPublisher(str(raw["message_host"]), int(raw["message_port"]),
-                               str(raw["message_id"]), str(raw["message_pw"]),
-                               str(raw["queue_name"]))
+        return StatusPublisher(
+            str(raw["message_host"]),
+            int(raw["message_port"]),
+            str(raw["message_id"]),
+            str(raw["message_pw"]),
+            str(raw["queue_name"]),
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -126,20 +130,25 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _describe_crash(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    return (f"The kernel stopped on an unexpected error: {type(exc).__name__}: {exc}{where}. "
-            "The job's log has the full traceback.")
+    return (
+        f"The kernel stopped on an unexpected error: {type(exc).__name__}: {exc}{where}. "
+        "The job's log has the full traceback."
+    )
 
 
-def run(train: JobFunction, validate: JobFunction | None = None,
-        manifest: str | Path | None = None) -> NoReturn:
+def run(
+    train: JobFunction, validate: JobFunction | None = None, manifest: str | Path | None = None
+) -> NoReturn:
     """Run the job this process was started for, report its outcome, and exit.
 
     Calls `train(job)` for a training job and `validate(job)` for a validation job
     (both validation and inference; look at `job.validation_type`). Exits 0 after
     `training_done`, 1 after `training_error`, 143 when stopped by SIGTERM.
     """
-    logging.basicConfig(level=os.environ.get("VLAD_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("VLAD_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("pika").setLevel(logging.WARNING)
     path = config_path()
     raw: dict[str, Any] = {}
@@ -176,8 +185,9 @@ def run(train: JobFunction, validate: JobFunction | None = None,
     sys.exit(exit_code)
 
 
-def _finish(publisher: StatusPublisher | None, raw: dict[str, Any], job: Job | None,
-            error: str | None) -> None:
+def _finish(
+    publisher: StatusPublisher | None, raw: dict[str, Any], job: Job | None, error: str | None
+) -> None:
     if error:
         print(f"vlad: {error}", file=sys.stderr)
     if publisher is None:
@@ -192,15 +202,24 @@ def _finish(publisher: StatusPublisher | None, raw: dict[str, Any], job: Job | N
         job.close()
     timeout = float(os.environ.get(FLUSH_TIMEOUT_ENV, "60"))
     if not publisher.close(timeout):
-        print(f"vlad: could not deliver {publisher.backlog} status message(s) to the broker within "
-              f"{timeout:.0f}s ({publisher.last_error}).", file=sys.stderr)
+        print(
+            f"vlad: could not deliver {publisher.backlog} status message(s) to the broker within "
+            f"{timeout:.0f}s ({publisher.last_error}).",
+            file=sys.stderr,
+        )
 
 
 def _job_from_raw(raw: dict[str, Any], publisher: StatusPublisher) -> Job | None:
     """A Job good enough to report an error for a config that failed to parse."""
     try:
-        config = TrainingConfig.model_construct(**{**raw, "operation": Operation(
-            "training" if raw.get("operation") in ("train", "training") else "validation")})
+        config = TrainingConfig.model_construct(
+            **{
+                **raw,
+                "operation": Operation(
+                    "training" if raw.get("operation") in ("train", "training") else "validation"
+                ),
+            }
+        )
         if not raw.get("project_key") or not (raw.get("model_id") or raw.get("validation_id")):
             return None
         return Job(config, {}, publisher)
@@ -209,12 +228,17 @@ def _job_from_raw(raw: dict[str, Any], publisher: StatusPublisher) -> Job | None
 
 
 def _unreachable() -> StatusPublisher:
-    raise KernelError("vlad_training.json has no usable broker settings "
-                      "(message_host, message_port, message_id, message_pw, queue_name).")
+    raise KernelError(
+        "vlad_training.json has no usable broker settings "
+        "(message_host, message_port, message_id, message_pw, queue_name)."
+    )
 
 
-def load_job(path: str | Path | None = None, manifest: str | Path | None = None,
-             publisher: StatusPublisher | None = None) -> Job:
+def load_job(
+    path: str | Path | None = None,
+    manifest: str | Path | None = None,
+    publisher: StatusPublisher | None = None,
+) -> Job:
     """Load and check a job without running it (for kernels that drive reporting themselves)."""
     raw, config = _read_config(Path(path) if path else config_path())
     publisher = publisher or _publisher_for(raw) or _unreachable()

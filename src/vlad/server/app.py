@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from vlad.server.platform import Platform
 from vlad.server.routers import datasets, experiments, jobs, kernels, models, system, validations
@@ -21,11 +21,21 @@ def create_app(platform: Platform) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
-    app = FastAPI(title="VLAD training platform", version="0.1.0", lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title="VLAD training platform",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
     app.state.platform = platform
     for module in (system, kernels, datasets, models, validations, experiments, jobs):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # The web UI is not built yet; the interactive API is the way in for a browser.
+        return RedirectResponse("/docs")
 
     @app.exception_handler(ServiceError)
     async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
@@ -33,8 +43,14 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0],
-                   "problem": e["msg"], "allowed": ""} for e in exc.errors()]
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0],
+                "problem": e["msg"],
+                "allowed": "",
+            }
+            for e in exc.errors()
+        ]
         summary = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
         return JSONResponse({"detail": f"the request is not valid: {summary}", "errors": errors}, 422)
 

@@ -32,16 +32,21 @@ def get_session(platform: PlatformDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_project(session: SessionDep,
-                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-                token: Annotated[str | None, Query(include_in_schema=False)] = None) -> Project:
+def get_project(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[str | None, Query(include_in_schema=False)] = None,
+) -> Project:
     # A query token serves EventSource and download links, which cannot set headers.
     value = credentials.credentials if credentials else token
     project = project_for_token(session, value) if value else None
     if project is None:
-        raise HTTPException(401, "a valid API token is needed: 'Authorization: Bearer <token>' "
-                                 "(`vlad up` prints one; `vlad token create` makes more)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "a valid API token is needed: 'Authorization: Bearer <token>' "
+            "(`vlad up` prints one; `vlad token create` makes more)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return project
 
 

@@ -34,8 +34,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON,
-                           datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
 
 
 class Project(Base):
@@ -120,8 +119,7 @@ class Job(Base):
 class JobDataset(Base):
     __tablename__ = "job_datasets"
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
-    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(10), primary_key=True)  # train | val
 
 
@@ -139,7 +137,8 @@ class Model(Base):
     hyperparameters: Mapped[dict[str, Any]]
     base_model_id: Mapped[str | None] = mapped_column(ForeignKey("models.id", ondelete="SET NULL"))
     experiment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("experiments.id", ondelete="CASCADE"), index=True)
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
     model_path: Mapped[str] = mapped_column(Text)  # the folder holding the model's files
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -39,20 +39,30 @@ class Platform:
     def __init__(self, settings: Settings, broker_url: str) -> None:
         self.settings = settings
         self.broker_url = broker_url
-        for folder in (settings.jobs_dir, settings.models_dir, settings.datasets_dir, self.uploads_dir):
+        for folder in (
+            settings.jobs_dir,
+            settings.models_dir,
+            settings.datasets_dir,
+            self.uploads_dir,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.sqlalchemy_url)
         self.db.migrate()
         self.events = EventBus()
         self.executors = _Executors(settings)
         parsed = urlparse(broker_url)
-        broker = BrokerInfo(host=settings.kernel_broker_host or parsed.hostname or "127.0.0.1",
-                            port=parsed.port or 5672, user=unquote(parsed.username or "guest"),
-                            password=unquote(parsed.password or "guest"), queue=settings.status_queue)
+        broker = BrokerInfo(
+            host=settings.kernel_broker_host or parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5672,
+            user=unquote(parsed.username or "guest"),
+            password=unquote(parsed.password or "guest"),
+            queue=settings.status_queue,
+        )
         self.launcher = JobLauncher(self.db, self.executors, broker, self.uploads_dir)
         self.launcher.notify = self.notify
-        self.consumer = StatusConsumer(self.db, broker_url, settings.status_queue,
-                                       on_applied=self._on_applied)
+        self.consumer = StatusConsumer(
+            self.db, broker_url, settings.status_queue, on_applied=self._on_applied
+        )
         self.monitor = JobMonitor(self.launcher, settings.exit_grace_seconds)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlad-launch")
 
@@ -79,16 +89,21 @@ class Platform:
     def recover(self) -> None:
         """Take back the jobs that were active when the platform last stopped."""
         with self.db.session() as session:
-            jobs = session.execute(select(Job.id, Job.executor)
-                                   .where(Job.status.in_([s.value for s in ACTIVE]))).all()
+            jobs = session.execute(
+                select(Job.id, Job.executor).where(Job.status.in_([s.value for s in ACTIVE]))
+            ).all()
         by_executor: dict[str, list[str]] = {}
         for job_id, executor in jobs:
             by_executor.setdefault(executor, []).append(job_id)
         for name, job_ids in by_executor.items():
             specs = [self.launcher.spec(job_id) for job_id in job_ids]
             statuses = self.executors[name].recover(specs)
-            log.info("recovered %d job(s) on executor %s: %s", len(statuses), name,
-                     {k: v.state.value for k, v in statuses.items()})
+            log.info(
+                "recovered %d job(s) on executor %s: %s",
+                len(statuses),
+                name,
+                {k: v.state.value for k, v in statuses.items()},
+            )
 
     def launch(self, job_ids: list[str], extra_files: list[str] | None = None) -> None:
         """Start created jobs in the background (staging may take a while)."""
@@ -124,8 +139,15 @@ class Platform:
 
 
 def job_event(job: Job) -> dict:  # type: ignore[type-arg]
-    return {"type": "job", "id": job.id, "operation": job.operation, "status": job.status,
-            "percentage": job.percentage, "step": job.step, "message": job.message,
-            "exit_code": job.exit_code,
-            "started_at": job.started_at.isoformat() if job.started_at else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+    return {
+        "type": "job",
+        "id": job.id,
+        "operation": job.operation,
+        "status": job.status,
+        "percentage": job.percentage,
+        "step": job.step,
+        "message": job.message,
+        "exit_code": job.exit_code,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -46,8 +46,14 @@ def bootstrap(platform: Platform) -> str:
 
             write_digits_dataset(demo)
         with contextlib.suppress(ServiceError):  # registered already
-            datasets.register(session, project, "digits", "classification", str(demo),
-                              "scikit-learn's digits as 8x8 images, split into train/ and val/")
+            datasets.register(
+                session,
+                project,
+                "digits",
+                "classification",
+                str(demo),
+                "scikit-learn's digits as 8x8 images, split into train/ and val/",
+            )
     return token
 
 
@@ -58,8 +64,10 @@ def write_cli_config(url: str, token: str) -> Path:
 
 
 def serve(settings: Settings) -> None:
-    logging.basicConfig(level=os.environ.get("VLAD_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("VLAD_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("pika", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,9 +78,14 @@ def serve(settings: Settings) -> None:
             token = bootstrap(platform)
             base = f"http://{settings.host}:{settings.port}"
             config = write_cli_config(base, token)
-            print(f"\nVLAD is up.\n  web UI:  {base}/?token={token}\n  API:     {base}/docs\n"
-                  f"  CLI:     `vlad models list` (server and token saved in {config})\n", flush=True)
-            uvicorn.run(create_app(platform), host=settings.host, port=settings.port,
-                        log_level="warning")
+            # The token is printed for the person who started the platform, as Jupyter does;
+            # it is never logged.
+            print(
+                f"\nVLAD is up.\n  API:     {base}/docs  (Authorize with the token below)\n"
+                f"  token:   {token}\n"
+                f"  CLI:     `vlad models list` (server and token saved in {config})\n",
+                flush=True,
+            )
+            uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning")
         finally:
             platform.stop()

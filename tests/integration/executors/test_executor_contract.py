@@ -27,7 +27,7 @@ EXECUTORS = ["local"]
 RUNNING, QUEUED, EXITED = JobState.RUNNING, JobState.QUEUED, JobState.EXITED
 ENDED = (JobState.EXITED, JobState.UNKNOWN)
 # Driven by environment variables so that one script serves every case.
-KERNEL = '''
+KERNEL = """
 import json, os, signal, sys, time
 from pathlib import Path
 
@@ -59,7 +59,7 @@ while release and not Path(release).exists() and time.monotonic() < deadline:
     time.sleep(0.02)
 say("after")
 sys.exit(int(env.get("KERNEL_EXIT", "0")))
-'''
+"""
 
 
 class ExecutorFactory:
@@ -81,8 +81,7 @@ def specs() -> list[JobSpec]:
 
 
 @pytest.fixture(params=EXECUTORS)
-def executor_factory(request: pytest.FixtureRequest,
-                     specs: list[JobSpec]) -> Iterator[ExecutorFactory]:
+def executor_factory(request: pytest.FixtureRequest, specs: list[JobSpec]) -> Iterator[ExecutorFactory]:
     factory = ExecutorFactory(request.param)
     yield factory
     for executor in factory.made:
@@ -90,8 +89,10 @@ def executor_factory(request: pytest.FixtureRequest,
             executor.cancel(spec.job_id, grace_seconds=0)
     for executor in factory.made:
         for spec in specs:
-            wait_for(lambda e=executor, s=spec: e.status(s.job_id).state in ENDED,
-                     f"job {spec.job_id} to stop at teardown")
+            wait_for(
+                lambda e=executor, s=spec: e.status(s.job_id).state in ENDED,
+                f"job {spec.job_id} to stop at teardown",
+            )
         executor.close()
 
 
@@ -102,8 +103,15 @@ def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
     workdir.mkdir()
     (workdir / "kernel.py").write_text(KERNEL)
 
-    def make(name: str = "job", *, exit_code: int = 0, lines: int = 0, wait: bool = False,
-             on_term: str = "", gpu_count: int = 0) -> JobSpec:
+    def make(
+        name: str = "job",
+        *,
+        exit_code: int = 0,
+        lines: int = 0,
+        wait: bool = False,
+        on_term: str = "",
+        gpu_count: int = 0,
+    ) -> JobSpec:
         job_id = f"{name}-{uuid.uuid4().hex[:8]}"
         job_dir = tmp_path / "jobs" / job_id
         temp = job_dir / "temp"
@@ -113,9 +121,17 @@ def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
         env = {"KERNEL_EXIT": str(exit_code), "KERNEL_LINES": str(lines), "KERNEL_ON_TERM": on_term}
         if wait:
             env["KERNEL_WAIT_FOR"] = str(job_dir / "release")
-        spec = JobSpec(job_id=job_id, command=["python", "kernel.py"], workdir=workdir,
-                       image=None, config_path=config, job_dir=job_dir, temp_path=temp,
-                       gpu_count=gpu_count, env=env)
+        spec = JobSpec(
+            job_id=job_id,
+            command=["python", "kernel.py"],
+            workdir=workdir,
+            image=None,
+            config_path=config,
+            job_dir=job_dir,
+            temp_path=temp,
+            gpu_count=gpu_count,
+            env=env,
+        )
         specs.append(spec)
         return spec
 
@@ -138,10 +154,12 @@ def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> A
         time.sleep(0.02)
 
 
-def wait_for_state(executor: Executor, spec: JobSpec, state: JobState,
-                   timeout: float = 5.0) -> RunStatus:
-    status = wait_for(lambda: (s := executor.status(spec.job_id)).state == state and s,
-                      f"job {spec.job_id} to be {state}", timeout)
+def wait_for_state(executor: Executor, spec: JobSpec, state: JobState, timeout: float = 5.0) -> RunStatus:
+    status = wait_for(
+        lambda: (s := executor.status(spec.job_id)).state == state and s,
+        f"job {spec.job_id} to be {state}",
+        timeout,
+    )
     return status
 
 
@@ -150,8 +168,7 @@ def log_text(executor: Executor, spec: JobSpec) -> list[str]:
 
 
 def wait_for_line(executor: Executor, spec: JobSpec, line: str, timeout: float = 5.0) -> None:
-    wait_for(lambda: line in log_text(executor, spec), f"{line!r} in the log of {spec.job_id}",
-             timeout)
+    wait_for(lambda: line in log_text(executor, spec), f"{line!r} in the log of {spec.job_id}", timeout)
 
 
 # A platform process of its own, which the test kills with SIGKILL.
@@ -166,11 +183,11 @@ time.sleep(60)
 """
 
 
-def start_platform(factory: ExecutorFactory, specs: list[JobSpec],
-                   **options: Any) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_platform(
+    factory: ExecutorFactory, specs: list[JobSpec], **options: Any
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
     argument = pickle.dumps((factory.name, options, specs)).hex()
-    platform = subprocess.Popen([sys.executable, "-c", PLATFORM, argument],
-                                stdout=subprocess.PIPE, text=True)
+    platform = subprocess.Popen([sys.executable, "-c", PLATFORM, argument], stdout=subprocess.PIPE, text=True)
     assert platform.stdout is not None
     states = dict(platform.stdout.readline().split() for _ in specs)
     return platform, states
@@ -332,11 +349,13 @@ def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
     running = make_job("running", wait=True, exit_code=7, gpu_count=1)
     finished = make_job("finished", wait=True, exit_code=5)
     queued = make_job("queued", gpu_count=2)
-    platform, states = start_platform(executor_factory, [running, finished, queued],
-                                      gpus=["0", "1"])
+    platform, states = start_platform(executor_factory, [running, finished, queued], gpus=["0", "1"])
     try:
-        assert states == {running.job_id: "running", finished.job_id: "running",
-                          queued.job_id: "queued"}
+        assert states == {
+            running.job_id: "running",
+            finished.job_id: "running",
+            queued.job_id: "queued",
+        }
         for spec in (running, finished):
             wait_for(lambda s=spec: (s.temp_path / "scratch.bin").exists(), "the kernel to start")
         platform.kill()
@@ -344,8 +363,10 @@ def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
 
         # Ends while no executor watches; a later one still learns its exit code.
         release(finished)
-        wait_for(lambda: executor_factory().recover([finished])[finished.job_id].state == EXITED,
-                 "an executor to find the finished job")
+        wait_for(
+            lambda: executor_factory().recover([finished])[finished.job_id].state == EXITED,
+            "an executor to find the finished job",
+        )
 
         new = executor_factory(gpus=["0", "1"])
         assert new.recover([running, finished, queued]) == {

@@ -21,25 +21,44 @@ class QueueCase:
 
 
 CASES = [
-    QueueCase("all fit at once", ["0", "1"], [("a", 1), ("b", 1)],
-              granted={"a": ("0",), "b": ("1",)}, positions={}),
-    QueueCase("no GPU needed: never queues, even behind a waiting job", ["0"],
-              [("a", 1), ("b", 1), ("c", 0)],
-              granted={"a": ("0",), "c": ()}, positions={"b": 1}),
-    QueueCase("positions follow submission order", ["0", "1"],
-              [("a", 2), ("b", 1), ("c", 1), ("d", 2)],
-              granted={"a": ("0", "1")}, positions={"b": 1, "c": 2, "d": 3},
-              ends=[("a", [("b", ("0",)), ("c", ("1",))]),
-                    ("b", []),
-                    ("c", [("d", ("0", "1"))])]),
-    QueueCase("a small job waits behind a big one at the head (strict FIFO)", ["0", "1"],
-              [("a", 1), ("b", 2), ("c", 1)],
-              granted={"a": ("0",)}, positions={"b": 1, "c": 2},
-              ends=[("a", [("b", ("0", "1"))]), ("b", [("c", ("0",))])]),
-    QueueCase("freed GPUs go out lowest id first", ["0", "1", "2"],
-              [("a", 1), ("b", 1), ("c", 1), ("d", 2)],
-              granted={"a": ("0",), "b": ("1",), "c": ("2",)}, positions={"d": 1},
-              ends=[("c", []), ("a", [("d", ("0", "2"))])]),
+    QueueCase(
+        "all fit at once",
+        ["0", "1"],
+        [("a", 1), ("b", 1)],
+        granted={"a": ("0",), "b": ("1",)},
+        positions={},
+    ),
+    QueueCase(
+        "no GPU needed: never queues, even behind a waiting job",
+        ["0"],
+        [("a", 1), ("b", 1), ("c", 0)],
+        granted={"a": ("0",), "c": ()},
+        positions={"b": 1},
+    ),
+    QueueCase(
+        "positions follow submission order",
+        ["0", "1"],
+        [("a", 2), ("b", 1), ("c", 1), ("d", 2)],
+        granted={"a": ("0", "1")},
+        positions={"b": 1, "c": 2, "d": 3},
+        ends=[("a", [("b", ("0",)), ("c", ("1",))]), ("b", []), ("c", [("d", ("0", "1"))])],
+    ),
+    QueueCase(
+        "a small job waits behind a big one at the head (strict FIFO)",
+        ["0", "1"],
+        [("a", 1), ("b", 2), ("c", 1)],
+        granted={"a": ("0",)},
+        positions={"b": 1, "c": 2},
+        ends=[("a", [("b", ("0", "1"))]), ("b", [("c", ("0",))])],
+    ),
+    QueueCase(
+        "freed GPUs go out lowest id first",
+        ["0", "1", "2"],
+        [("a", 1), ("b", 1), ("c", 1), ("d", 2)],
+        granted={"a": ("0",), "b": ("1",), "c": ("2",)},
+        positions={"d": 1},
+        ends=[("c", []), ("a", [("d", ("0", "2"))])],
+    ),
 ]
 
 

@@ -44,8 +44,10 @@ class LocalProcessExecutor(Executor):
 
     def submit(self, spec: JobSpec) -> RunStatus:
         if not spec.command:
-            raise ValueError(f"job {spec.job_id} has no command to run; a kernel's `command` "
-                             "is an argv list such as ['python', '-m', 'kernel']")
+            raise ValueError(
+                f"job {spec.job_id} has no command to run; a kernel's `command` "
+                "is an argv list such as ['python', '-m', 'kernel']"
+            )
         with self._lock:
             if spec.job_id not in self._jobs:
                 gpus = self._pool.request(spec.job_id, spec.gpu_count)
@@ -184,4 +186,3 @@ class LocalProcessExecutor(Executor):
                         self._refresh(job)
             except Exception:
                 logger.exception("the local executor's watcher failed; it carries on")
-

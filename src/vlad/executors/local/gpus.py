@@ -27,8 +27,10 @@ class GpuPool:
             raise ValueError(f"job {job_id} asks for {count} GPUs; the count must be 0 or more")
         if count > len(self.gpu_ids):
             have, total = ", ".join(self.gpu_ids) or "none", len(self.gpu_ids)
-            raise ValueError(f"job {job_id} needs {count} GPU{'s' * (count != 1)}; this executor "
-                             f"has {total}: {have}. Ask for at most {total}.")
+            raise ValueError(
+                f"job {job_id} needs {count} GPU{'s' * (count != 1)}; this executor "
+                f"has {total}: {have}. Ask for at most {total}."
+            )
 
     def request(self, job_id: str, count: int) -> tuple[str, ...] | None:
         """The GPUs handed to the job now, or None when it joins the queue."""

@@ -22,9 +22,13 @@ def kernel_argv(spec: JobSpec) -> list[str]:
 
 def kernel_env(spec: JobSpec, gpus: tuple[str, ...]) -> dict[str, str]:
     # Unbuffered by default so that `logs(follow=True)` shows a Python kernel's lines live.
-    return {**os.environ, "PYTHONUNBUFFERED": "1", **spec.env,
-            "VLAD_TRAINING_CONFIG": str(spec.config_path),
-            "CUDA_VISIBLE_DEVICES": ",".join(gpus)}
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        **spec.env,
+        "VLAD_TRAINING_CONFIG": str(spec.config_path),
+        "CUDA_VISIBLE_DEVICES": ",".join(gpus),
+    }
 
 
 def start_supervised(spec: JobSpec, gpus: tuple[str, ...]) -> tuple[Popen[bytes], ProcessRecord]:
@@ -33,13 +37,28 @@ def start_supervised(spec: JobSpec, gpus: tuple[str, ...]) -> tuple[Popen[bytes]
     Raises OSError when it cannot start."""
     exit_file = spec.job_dir / EXIT_FILE
     # -P: the kernel's folder (the cwd) must not shadow the supervisor's own imports.
-    argv = [sys.executable, "-P", "-m", "vlad.executors.local.supervise",
-            "--exit-file", str(exit_file), "--", *kernel_argv(spec)]
+    argv = [
+        sys.executable,
+        "-P",
+        "-m",
+        "vlad.executors.local.supervise",
+        "--exit-file",
+        str(exit_file),
+        "--",
+        *kernel_argv(spec),
+    ]
     spec.job_dir.mkdir(parents=True, exist_ok=True)
     exit_file.unlink(missing_ok=True)  # left by an earlier run of this job folder
     with open(spec.log_path, "ab") as log:
-        process = Popen(argv, cwd=spec.workdir, env=kernel_env(spec, gpus), stdin=DEVNULL,
-                        stdout=log, stderr=STDOUT, start_new_session=True)
+        process = Popen(
+            argv,
+            cwd=spec.workdir,
+            env=kernel_env(spec, gpus),
+            stdin=DEVNULL,
+            stdout=log,
+            stderr=STDOUT,
+            start_new_session=True,
+        )
     record = ProcessRecord(process.pid, process_start_time(process.pid), gpus)
     write_record(spec.job_dir, record)
     return process, record

@@ -57,7 +57,7 @@ def _proc_stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     # The command name (field 2) may hold spaces and parentheses: split after the last ")".
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def process_start_time(pid: int) -> int | None:

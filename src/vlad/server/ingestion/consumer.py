@@ -26,9 +26,16 @@ log = logging.getLogger("vlad.ingestion")
 
 
 class StatusConsumer:
-    def __init__(self, db: Database, broker_url: str, queue: str,
-                 on_applied: Callable[[BatchResult], None] | None = None,
-                 prefetch: int = 2000, batch_size: int = 1000, batch_wait: float = 0.02) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker_url: str,
+        queue: str,
+        on_applied: Callable[[BatchResult], None] | None = None,
+        prefetch: int = 2000,
+        batch_size: int = 1000,
+        batch_wait: float = 0.02,
+    ) -> None:
         self.db, self.url, self.queue = db, broker_url, queue
         self.dead_queue = f"{queue}.dead"
         self.on_applied = on_applied
@@ -58,8 +65,11 @@ class StatusConsumer:
                 self._consume()
             except (pika.exceptions.AMQPError, OSError) as exc:
                 self.connected.clear()
-                log.warning("status consumer lost the broker (%s: %s); reconnecting",
-                            type(exc).__name__, exc)
+                log.warning(
+                    "status consumer lost the broker (%s: %s); reconnecting",
+                    type(exc).__name__,
+                    exc,
+                )
                 self._stop.wait(1.0)
             except Exception:  # noqa: BLE001 - e.g. the database away: retry, never die
                 self.connected.clear()
@@ -81,8 +91,9 @@ class StatusConsumer:
                 if method is not None:
                     batch.append((method.delivery_tag, body))
                     deadline = deadline or time.monotonic() + self.batch_wait
-                if batch and (len(batch) >= self.batch_size or method is None
-                              or time.monotonic() >= deadline):
+                if batch and (
+                    len(batch) >= self.batch_size or method is None or time.monotonic() >= deadline
+                ):
                     self._process(channel, dead_channel, batch)
                     batch, deadline = [], None
                 if self._stop.is_set():
@@ -102,8 +113,12 @@ class StatusConsumer:
                 self.counts["invalid"] += 1
                 reason = "; ".join(f"{'.'.join(map(str, e['loc'])) or '$'}: {e['msg']}" for e in exc.errors())
                 log.warning("dead-lettered an invalid status message: %s", reason[:300])
-                dead_channel.basic_publish("", self.dead_queue, body, pika.BasicProperties(
-                    delivery_mode=2, headers={"x-vlad-reason": reason[:1000]}))
+                dead_channel.basic_publish(
+                    "",
+                    self.dead_queue,
+                    body,
+                    pika.BasicProperties(delivery_mode=2, headers={"x-vlad-reason": reason[:1000]}),
+                )
         result = apply_batch(self.db, messages) if messages else BatchResult()
         channel.basic_ack(delivery_tag=batch[-1][0], multiple=True)
         self.counts.update(result.counts)

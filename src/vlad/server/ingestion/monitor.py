@@ -65,8 +65,9 @@ class JobMonitor:
 
     def check(self) -> None:
         with self.launcher.db.session() as session:
-            active = session.execute(select(Job.id, Job.executor, Job.job_dir)
-                                     .where(Job.status.in_([s.value for s in ACTIVE]))).all()
+            active = session.execute(
+                select(Job.id, Job.executor, Job.job_dir).where(Job.status.in_([s.value for s in ACTIVE]))
+            ).all()
         now = time.monotonic()
         for job_id, executor_name, job_dir in active:
             status = self.launcher.executors[executor_name].status(job_id)
@@ -91,8 +92,10 @@ class JobMonitor:
         self._unknown.pop(job_id, None)
         code = f"exit code {exit_code}" if exit_code is not None else why
         tail = log_tail(job_dir)
-        message = (f"The kernel terminated abnormally ({code}) without sending training_done "
-                   f"or training_error." + (f" Last lines of its log:\n{tail}" if tail else ""))
+        message = (
+            f"The kernel terminated abnormally ({code}) without sending training_done "
+            f"or training_error." + (f" Last lines of its log:\n{tail}" if tail else "")
+        )
         if self.launcher.fail(job_id, message, exit_code):
             log.info("job %s terminated abnormally (%s)", job_id, code)
             self.launcher.notify([job_id])

@@ -13,22 +13,38 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 @router.post("", status_code=201)
 def register(body: DatasetRegister, session: SessionDep, project: ProjectDep) -> DatasetOut:
-    return dataset_out(datasets.register(session, project, body.name, body.training_type,
-                                         body.location, body.description))
+    return dataset_out(
+        datasets.register(session, project, body.name, body.training_type, body.location, body.description)
+    )
 
 
 @router.post("/upload", status_code=201)
-def upload(name: Annotated[str, Form()], training_type: Annotated[str, Form()],
-           file: Annotated[UploadFile, File(description="a .zip of the dataset folder")],
-           session: SessionDep, project: ProjectDep, platform: PlatformDep,
-           description: Annotated[str, Form()] = "") -> DatasetOut:
-    return dataset_out(datasets.upload(session, project, name, training_type, file.file,
-                                       platform.settings.datasets_dir, description))
+def upload(
+    name: Annotated[str, Form()],
+    training_type: Annotated[str, Form()],
+    file: Annotated[UploadFile, File(description="a .zip of the dataset folder")],
+    session: SessionDep,
+    project: ProjectDep,
+    platform: PlatformDep,
+    description: Annotated[str, Form()] = "",
+) -> DatasetOut:
+    return dataset_out(
+        datasets.upload(
+            session,
+            project,
+            name,
+            training_type,
+            file.file,
+            platform.settings.datasets_dir,
+            description,
+        )
+    )
 
 
 @router.get("")
-def list_datasets(session: SessionDep, project: ProjectDep,
-                  training_type: str | None = None) -> list[DatasetOut]:
+def list_datasets(
+    session: SessionDep, project: ProjectDep, training_type: str | None = None
+) -> list[DatasetOut]:
     return [dataset_out(d) for d in datasets.list_datasets(session, project, training_type)]
 
 

@@ -16,19 +16,29 @@ def _out(session, experiment: Experiment, with_runs: bool) -> ExperimentOut:  # 
     runs = experiments.runs(session, experiment)
     counts = Counter(m.job.status if m.job else "done" for m in runs)
     return ExperimentOut(
-        id=experiment.id, name=experiment.name, description=experiment.description,
-        spec=experiment.spec, created_at=experiment.created_at, status_counts=dict(counts),
-        runs=[ExperimentRun(model=model_out(session, m), final_metrics=graphs.final_metrics(m.model_path))
-              for m in runs] if with_runs else [],
+        id=experiment.id,
+        name=experiment.name,
+        description=experiment.description,
+        spec=experiment.spec,
+        created_at=experiment.created_at,
+        status_counts=dict(counts),
+        runs=[
+            ExperimentRun(model=model_out(session, m), final_metrics=graphs.final_metrics(m.model_path))
+            for m in runs
+        ]
+        if with_runs
+        else [],
     )
 
 
 @router.post("", status_code=201)
-def create(body: ExperimentRequest, session: SessionDep, project: ProjectDep,
-           platform: PlatformDep) -> ExperimentOut:
+def create(
+    body: ExperimentRequest, session: SessionDep, project: ProjectDep, platform: PlatformDep
+) -> ExperimentOut:
     """Submit many runs at once; all are checked before any is created."""
-    experiment, models = experiments.create(session, project, body, platform.settings.jobs_dir,
-                                            platform.settings.executor)
+    experiment, models = experiments.create(
+        session, project, body, platform.settings.jobs_dir, platform.settings.executor
+    )
     session.commit()
     platform.launch([m.id for m in models], body.base.extra_files)
     return _out(session, experiment, with_runs=True)

@@ -32,8 +32,7 @@ def stop(job_id: str, session: SessionDep, project: ProjectDep, platform: Platfo
 def logs(job_id: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> Response:
     """The kernel's log from byte `offset`; the `X-Next-Offset` header says where to go on."""
     text, next_offset = jobs.read_log(jobs.get_job(session, project, job_id), offset)
-    return Response(text, media_type="text/plain; charset=utf-8",
-                    headers={"X-Next-Offset": str(next_offset)})
+    return Response(text, media_type="text/plain; charset=utf-8", headers={"X-Next-Offset": str(next_offset)})
 
 
 @router.get("/{job_id}/settings")
@@ -47,8 +46,11 @@ def download_setting(job_id: str, filename: str, session: SessionDep, project: P
     files = jobs.settings_files(jobs.get_job(session, project, job_id))
     if filename not in files:
         raise NotFound(f"no settings file {filename!r}; there are {sorted(files)}")
-    return Response(json.dumps(files[filename], indent=2), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        json.dumps(files[filename], indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.get("/{job_id}/graphs")
@@ -58,8 +60,7 @@ def graph_names(job_id: str, session: SessionDep, project: ProjectDep) -> list[s
 
 
 @router.get("/{job_id}/graphs/{name}")
-def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep,
-          offset: int = 0) -> GraphOut:
+def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> GraphOut:
     """One graph's series; pass the answer's `offset` back to get only the rows added since."""
     job = jobs.get_job(session, project, job_id)
     return GraphOut(**graphs.read_graph(f"{job.job_dir}/output", name, offset))

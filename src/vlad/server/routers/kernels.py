@@ -11,13 +11,18 @@ router = APIRouter(prefix="/kernels", tags=["kernels"])
 
 @router.post("", status_code=201)
 def register(body: KernelRegister, session: SessionDep, project: ProjectDep) -> KernelOut:
-    return kernel_out(kernels.register(session, project, path=body.path, manifest=body.manifest,
-                                       executor=body.executor))
+    return kernel_out(
+        kernels.register(session, project, path=body.path, manifest=body.manifest, executor=body.executor)
+    )
 
 
 @router.get("")
-def list_kernels(session: SessionDep, project: ProjectDep, name: str | None = None,
-                 training_type: str | None = None) -> list[KernelOut]:
+def list_kernels(
+    session: SessionDep,
+    project: ProjectDep,
+    name: str | None = None,
+    training_type: str | None = None,
+) -> list[KernelOut]:
     found = kernels.list_kernels(session, project, name)
     if training_type:
         found = [k for k in found if kernels.supports(k, training_type)]

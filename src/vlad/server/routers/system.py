@@ -40,8 +40,7 @@ def ingestion_counts(platform: PlatformDep, project: ProjectDep) -> dict[str, in
 
 
 @router.post("/files", status_code=201)
-def upload_file(file: Annotated[UploadFile, File()], platform: PlatformDep,
-                project: ProjectDep) -> FileOut:
+def upload_file(file: Annotated[UploadFile, File()], platform: PlatformDep, project: ProjectDep) -> FileOut:
     """An extra file for a job (its `etc_path`); name its id in `extra_files`."""
     file_id = new_id("file")
     folder = platform.uploads_dir / file_id
@@ -70,5 +69,8 @@ async def events(request: Request, platform: PlatformDep, project: ProjectDep) -
         finally:
             platform.events.unsubscribe(queue)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -29,13 +29,17 @@ class TrainRequest(Strict):
 
     name: str | None = Field(default=None, description="Default: generated from kernel and time")
     description: str = ""
-    kernel: str | None = Field(default=None, description="Kernel id, name or name:version; "
-                               "default: the newest kernel supporting the datasets' training type")
+    kernel: str | None = Field(
+        default=None,
+        description="Kernel id, name or name:version; "
+        "default: the newest kernel supporting the datasets' training type",
+    )
     model_type: str | None = Field(default=None, description="Default: the kernel's first model type")
     training_datasets: list[str] = Field(default_factory=list, description="Dataset ids or names")
     validation_datasets: list[str] = Field(default_factory=list)
     hyperparameters: dict[str, Any] | None = Field(
-        default=None, description="Merged over the model type's defaults")
+        default=None, description="Merged over the model type's defaults"
+    )
     extra_files: list[str] = Field(default_factory=list, description="Ids of uploaded files (etc_path)")
     gpu_count: int | None = Field(default=None, description="Default: the kernel's minimum")
 

@@ -29,24 +29,43 @@ def _check_new(session: Session, project: Project, name: str) -> None:
         raise Conflict(f"a dataset named {name!r} exists already in this project")
 
 
-def register(session: Session, project: Project, name: str, training_type: str, location: str,
-             description: str = "") -> Dataset:
+def register(
+    session: Session,
+    project: Project,
+    name: str,
+    training_type: str,
+    location: str,
+    description: str = "",
+) -> Dataset:
     """Register a folder on the platform's machine (used where it is, never copied)."""
     _check_new(session, project, name)
     if location.startswith("s3://"):
-        raise Invalid("S3 datasets are not supported by this platform yet",
-                      [field_error("location", "s3:// location", "a folder path")])
+        raise Invalid(
+            "S3 datasets are not supported by this platform yet",
+            [field_error("location", "s3:// location", "a folder path")],
+        )
     folder = Path(location).expanduser().resolve()
     if not folder.is_dir():
-        raise Invalid(f"dataset folder {location} does not exist",
-                      [field_error("location", "no such folder", "an existing folder")])
+        raise Invalid(
+            f"dataset folder {location} does not exist",
+            [field_error("location", "no such folder", "an existing folder")],
+        )
     count, size = folder_stats(folder)
     if count == 0:
-        raise Invalid(f"dataset folder {location} holds no files",
-                      [field_error("location", "empty folder", "a folder holding the dataset's files")])
-    dataset = Dataset(id=new_id("dataset"), project_id=project.id, name=name, description=description,
-                      training_type=training_type, location=str(folder), file_count=count,
-                      size_bytes=size)
+        raise Invalid(
+            f"dataset folder {location} holds no files",
+            [field_error("location", "empty folder", "a folder holding the dataset's files")],
+        )
+    dataset = Dataset(
+        id=new_id("dataset"),
+        project_id=project.id,
+        name=name,
+        description=description,
+        training_type=training_type,
+        location=str(folder),
+        file_count=count,
+        size_bytes=size,
+    )
     session.add(dataset)
     session.flush()
     return dataset
@@ -66,12 +85,21 @@ def extract_upload(archive: BinaryIO, target: Path) -> None:
                     raise Invalid(f"the archive entry {info.filename!r} would be written outside its folder")
             zf.extractall(root)
     except zipfile.BadZipFile as exc:
-        raise Invalid("the upload is not a .zip archive",
-                      [field_error("file", "not a zip", "a .zip of the dataset folder")]) from exc
+        raise Invalid(
+            "the upload is not a .zip archive",
+            [field_error("file", "not a zip", "a .zip of the dataset folder")],
+        ) from exc
 
 
-def upload(session: Session, project: Project, name: str, training_type: str, archive: BinaryIO,
-           datasets_dir: Path, description: str = "") -> Dataset:
+def upload(
+    session: Session,
+    project: Project,
+    name: str,
+    training_type: str,
+    archive: BinaryIO,
+    datasets_dir: Path,
+    description: str = "",
+) -> Dataset:
     _check_new(session, project, name)
     dataset_id = new_id("dataset")
     target = datasets_dir / dataset_id
@@ -87,9 +115,16 @@ def upload(session: Session, project: Project, name: str, training_type: str, ar
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    dataset = Dataset(id=dataset_id, project_id=project.id, name=name, description=description,
-                      training_type=training_type, location=str(root), file_count=count,
-                      size_bytes=size)
+    dataset = Dataset(
+        id=dataset_id,
+        project_id=project.id,
+        name=name,
+        description=description,
+        training_type=training_type,
+        location=str(root),
+        file_count=count,
+        size_bytes=size,
+    )
     session.add(dataset)
     session.flush()
     return dataset
@@ -106,8 +141,7 @@ def get(session: Session, project: Project, ref: str) -> Dataset:
     """A dataset by id or by name."""
     dataset = session.get(Dataset, ref)
     if dataset is None or dataset.project_id != project.id:
-        dataset = session.scalar(select(Dataset).where(Dataset.project_id == project.id,
-                                                       Dataset.name == ref))
+        dataset = session.scalar(select(Dataset).where(Dataset.project_id == project.id, Dataset.name == ref))
     if dataset is None:
         raise NotFound(f"no dataset {ref!r} in this project")
     return dataset

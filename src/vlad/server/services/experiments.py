@@ -24,40 +24,62 @@ def expand(request: ExperimentRequest) -> list[dict[str, Any]]:
     if request.grid:
         empty = [k for k, v in request.grid.items() if not v]
         if empty:
-            raise Invalid(f"grid fields {empty} have no values",
-                          [field_error(f"grid.{k}", "empty list", "one or more values") for k in empty])
+            raise Invalid(
+                f"grid fields {empty} have no values",
+                [field_error(f"grid.{k}", "empty list", "one or more values") for k in empty],
+            )
         keys = list(request.grid)
-        runs += [dict(zip(keys, combo, strict=True))
-                 for combo in itertools.product(*request.grid.values())]
+        runs += [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*request.grid.values())]
     if not runs:
-        raise Invalid("an experiment needs runs or a grid",
-                      [field_error("runs", "empty", "a list of hyperparameter sets, or a grid")])
+        raise Invalid(
+            "an experiment needs runs or a grid",
+            [field_error("runs", "empty", "a list of hyperparameter sets, or a grid")],
+        )
     if len(runs) > MAX_RUNS:
         raise Invalid(f"an experiment may have at most {MAX_RUNS} runs; this one has {len(runs)}")
     return runs
 
 
-def create(session: Session, project: Project, request: ExperimentRequest, jobs_dir: Path,
-           executor: str) -> tuple[Experiment, list[Model]]:
+def create(
+    session: Session, project: Project, request: ExperimentRequest, jobs_dir: Path, executor: str
+) -> tuple[Experiment, list[Model]]:
     """Check every run first; create all of them or none."""
     planned = []
     for index, overrides in enumerate(expand(request), start=1):
-        run_request = request.base.model_copy(update={
-            "hyperparameters": {**(request.base.hyperparameters or {}), **overrides},
-            "name": f"{request.name}-{index:03d}",
-        })
+        run_request = request.base.model_copy(
+            update={
+                "hyperparameters": {**(request.base.hyperparameters or {}), **overrides},
+                "name": f"{request.name}-{index:03d}",
+            }
+        )
         try:
             planned.append(training.plan(session, project, run_request))
         except Invalid as exc:
-            raise Invalid(f"run {index} ({overrides}): {exc.message}",
-                          [{**d, "run": index} for d in exc.details]) from exc
-    experiment = Experiment(id=new_id("experiment"), project_id=project.id, name=request.name,
-                            description=request.description,
-                            spec=request.model_dump(mode="json", exclude={"base"}))
+            raise Invalid(
+                f"run {index} ({overrides}): {exc.message}",
+                [{**d, "run": index} for d in exc.details],
+            ) from exc
+    experiment = Experiment(
+        id=new_id("experiment"),
+        project_id=project.id,
+        name=request.name,
+        description=request.description,
+        spec=request.model_dump(mode="json", exclude={"base"}),
+    )
     session.add(experiment)
     session.flush()
-    models = [training.create(session, project, run, origin="train", jobs_dir=jobs_dir,
-                              executor=executor, experiment_id=experiment.id) for run in planned]
+    models = [
+        training.create(
+            session,
+            project,
+            run,
+            origin="train",
+            jobs_dir=jobs_dir,
+            executor=executor,
+            experiment_id=experiment.id,
+        )
+        for run in planned
+    ]
     return experiment, models
 
 
@@ -69,10 +91,16 @@ def get(session: Session, project: Project, experiment_id: str) -> Experiment:
 
 
 def runs(session: Session, experiment: Experiment) -> list[Model]:
-    return list(session.scalars(select(Model).where(Model.experiment_id == experiment.id)
-                                .order_by(Model.name)))
+    return list(
+        session.scalars(select(Model).where(Model.experiment_id == experiment.id).order_by(Model.name))
+    )
 
 
 def list_experiments(session: Session, project: Project) -> list[Experiment]:
-    return list(session.scalars(select(Experiment).where(Experiment.project_id == project.id)
-                                .order_by(Experiment.created_at.desc())))
+    return list(
+        session.scalars(
+            select(Experiment)
+            .where(Experiment.project_id == project.id)
+            .order_by(Experiment.created_at.desc())
+        )
+    )

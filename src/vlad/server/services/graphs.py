@@ -31,8 +31,13 @@ def read_graph(write_path: str | Path, name: str, offset: int = 0) -> dict[str, 
     if offset > len(data):  # the file was rewritten: start over
         offset, header = 0, None
     series = parse_metric_csv(name, data, offset=offset, header=header)
-    return {"name": name, "x_name": series.x_name, "x": series.x, "series": series.series,
-            "offset": series.offset}
+    return {
+        "name": name,
+        "x_name": series.x_name,
+        "x": series.x,
+        "series": series.series,
+        "offset": series.offset,
+    }
 
 
 def final_metrics(write_path: str | Path) -> dict[str, float]:

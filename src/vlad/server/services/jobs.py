@@ -41,17 +41,36 @@ def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
     try:
         gpus.check(count)
     except ValueError as exc:
-        raise Invalid(str(exc), [field_error("gpu_count", f"{count} is out of range",
-                                             f"{gpus.minimum}..{gpus.maximum}")]) from exc
+        raise Invalid(
+            str(exc),
+            [field_error("gpu_count", f"{count} is out of range", f"{gpus.minimum}..{gpus.maximum}")],
+        ) from exc
     return count
 
 
-def create_job(session: Session, project: Project, job_id: str, operation: Operation,
-               kernel: Kernel, gpu_count: int, datasets: list[tuple[Dataset, str]],
-               jobs_dir: Path, executor: str, source: str = "platform") -> Job:
-    job = Job(id=job_id, project_id=project.id, operation=operation.value, kernel_id=kernel.id,
-              executor=kernel.executor or executor, status=JobStatus.WAITING.value,
-              gpu_count=gpu_count, job_dir=str(jobs_dir / job_id), source=source)
+def create_job(
+    session: Session,
+    project: Project,
+    job_id: str,
+    operation: Operation,
+    kernel: Kernel,
+    gpu_count: int,
+    datasets: list[tuple[Dataset, str]],
+    jobs_dir: Path,
+    executor: str,
+    source: str = "platform",
+) -> Job:
+    job = Job(
+        id=job_id,
+        project_id=project.id,
+        operation=operation.value,
+        kernel_id=kernel.id,
+        executor=kernel.executor or executor,
+        status=JobStatus.WAITING.value,
+        gpu_count=gpu_count,
+        job_dir=str(jobs_dir / job_id),
+        source=source,
+    )
     job.datasets = [JobDataset(dataset_id=d.id, role=role) for d, role in datasets]
     session.add(job)
     return job
@@ -60,8 +79,9 @@ def create_job(session: Session, project: Project, job_id: str, operation: Opera
 class JobLauncher:
     """Prepares a created job's files and hands it to an executor (outside any transaction)."""
 
-    def __init__(self, db: Database, executors: dict[str, Executor], broker: BrokerInfo,
-                 uploads_dir: Path) -> None:
+    def __init__(
+        self, db: Database, executors: dict[str, Executor], broker: BrokerInfo, uploads_dir: Path
+    ) -> None:
         self.db = db
         self.executors = executors
         self.broker = broker
@@ -99,7 +119,6 @@ class JobLauncher:
         """Write the job's folders and files; return its spec."""
         with self.db.session() as session:
             job = session.get(Job, job_id)
-            kernel = session.get(Kernel, job.kernel_id)
             sources = [(session.get(Dataset, jd.dataset_id), jd.role) for jd in job.datasets]
             config, hyperparameters = self._config(session, job)
         job_dir = Path(job.job_dir)
@@ -129,14 +148,29 @@ class JobLauncher:
         mounts: tuple[Path, ...] = ()
         if config_path.is_file():
             config = TrainingConfig.model_validate_json(config_path.read_text())
-            mounts = tuple(Path(p) for p in (config.dataset_path, config.model_write_path,
-                                              config.base_model_path, config.etc_path) if p)
+            mounts = tuple(
+                Path(p)
+                for p in (
+                    config.dataset_path,
+                    config.model_write_path,
+                    config.base_model_path,
+                    config.etc_path,
+                )
+                if p
+            )
         manifest = kernel.manifest if kernel else {}
-        return JobSpec(job_id=job.id, command=list(manifest.get("command", [])),
-                       workdir=Path(kernel.path) if kernel and kernel.path else job_dir,
-                       image=manifest.get("image"), config_path=config_path, job_dir=job_dir,
-                       temp_path=job_dir / "temp", mounts=mounts, gpu_count=job.gpu_count,
-                       labels={"vlad.job": job.id, "vlad.project": job.project_id})
+        return JobSpec(
+            job_id=job.id,
+            command=list(manifest.get("command", [])),
+            workdir=Path(kernel.path) if kernel and kernel.path else job_dir,
+            image=manifest.get("image"),
+            config_path=config_path,
+            job_dir=job_dir,
+            temp_path=job_dir / "temp",
+            mounts=mounts,
+            gpu_count=job.gpu_count,
+            labels={"vlad.job": job.id, "vlad.project": job.project_id},
+        )
 
     def _config(self, session: Session, job: Job) -> tuple[TrainingConfig, dict[str, Any]]:
         project = session.get(Project, job.project_id)
@@ -151,15 +185,21 @@ class JobLauncher:
             model = session.get(Model, validation.model_id)
             hyperparameters, base_path = model.hyperparameters, model.model_path
         config = TrainingConfig(
-            vlad_training_config_version="1.0", operation=Operation(job.operation),
+            vlad_training_config_version="1.0",
+            operation=Operation(job.operation),
             model_id=model.id if validation is None else None,
             validation_id=validation.id if validation else None,
             validation_type=validation.validation_type if validation else None,
-            dataset_path=str(job_dir / "dataset"), temp_path=str(job_dir / "temp"),
-            base_model_path=base_path, model_write_path=str(job_dir / "output"),
-            message_host=self.broker.host, message_port=self.broker.port,
-            message_id=self.broker.user, message_pw=self.broker.password,
-            queue_name=self.broker.queue, training_config_file=str(job_dir / "model.json"),
+            dataset_path=str(job_dir / "dataset"),
+            temp_path=str(job_dir / "temp"),
+            base_model_path=base_path,
+            model_write_path=str(job_dir / "output"),
+            message_host=self.broker.host,
+            message_port=self.broker.port,
+            message_id=self.broker.user,
+            message_pw=self.broker.password,
+            queue_name=self.broker.queue,
+            training_config_file=str(job_dir / "model.json"),
             project_key=project.project_key,
         )
         return config, hyperparameters

@@ -22,14 +22,14 @@ def create_project(session: Session, name: str) -> tuple[Project, str]:
 
 def create_token(session: Session, project: Project, name: str) -> str:
     token = "vlad_" + new_secret()
-    session.add(ApiToken(id=new_id("token"), project_id=project.id, name=name,
-                         token_hash=hash_token(token)))
+    session.add(ApiToken(id=new_id("token"), project_id=project.id, name=name, token_hash=hash_token(token)))
     return token
 
 
 def project_for_token(session: Session, token: str) -> Project | None:
     return session.scalar(
-        select(Project).join(ApiToken, ApiToken.project_id == Project.id)
+        select(Project)
+        .join(ApiToken, ApiToken.project_id == Project.id)
         .where(ApiToken.token_hash == hash_token(token))
     )
 

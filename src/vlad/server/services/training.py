@@ -43,19 +43,22 @@ def get_model(session: Session, project: Project, model_id: str) -> Model:
     return model
 
 
-def _datasets(session: Session, project: Project, refs: list[str], role: str,
-              field: str) -> list[tuple[Dataset, str]]:
+def _datasets(
+    session: Session, project: Project, refs: list[str], role: str, field: str
+) -> list[tuple[Dataset, str]]:
     found = []
     for ref in refs:
         try:
             found.append((dataset_service.get(session, project, ref), role))
         except NotFound as exc:
-            raise Invalid(exc.message, [field_error(field, f"unknown dataset {ref!r}", "a dataset id or name")]) from exc
+            raise Invalid(
+                exc.message,
+                [field_error(field, f"unknown dataset {ref!r}", "a dataset id or name")],
+            ) from exc
     return found
 
 
-def plan(session: Session, project: Project, request: TrainRequest,
-         base: Model | None = None) -> PlannedRun:
+def plan(session: Session, project: Project, request: TrainRequest, base: Model | None = None) -> PlannedRun:
     """Check a training request fully; raises Invalid naming every field that is wrong."""
     train_refs = request.training_datasets
     val_refs = request.validation_datasets
@@ -63,60 +66,118 @@ def plan(session: Session, project: Project, request: TrainRequest,
         train_refs = train_refs or [d.dataset_id for d in base.job.datasets if d.role == "train"]
         val_refs = val_refs or [d.dataset_id for d in base.job.datasets if d.role == "val"]
     if not train_refs:
-        raise Invalid("a training job needs at least one training dataset",
-                      [field_error("training_datasets", "empty", "one or more dataset ids or names")])
-    datasets = (_datasets(session, project, train_refs, "train", "training_datasets")
-                + _datasets(session, project, val_refs, "val", "validation_datasets"))
+        raise Invalid(
+            "a training job needs at least one training dataset",
+            [field_error("training_datasets", "empty", "one or more dataset ids or names")],
+        )
+    datasets = _datasets(session, project, train_refs, "train", "training_datasets") + _datasets(
+        session, project, val_refs, "val", "validation_datasets"
+    )
     types = {d.training_type for d, _ in datasets}
     if len(types) > 1:
-        raise Invalid(f"the datasets mix training types {sorted(types)}; pick datasets of one type",
-                      [field_error("training_datasets", "mixed training types", "one training type")])
+        raise Invalid(
+            f"the datasets mix training types {sorted(types)}; pick datasets of one type",
+            [field_error("training_datasets", "mixed training types", "one training type")],
+        )
     training_type = types.pop()
     kernel_ref = request.kernel or (base.kernel_id if base else None)
-    kernel = (kernel_service.get(session, project, kernel_ref) if kernel_ref
-              else kernel_service.propose(session, project, training_type))
+    kernel = (
+        kernel_service.get(session, project, kernel_ref)
+        if kernel_ref
+        else kernel_service.propose(session, project, training_type)
+    )
     if kernel is None:
-        raise Invalid(f"no registered kernel supports training type {training_type!r}",
-                      [field_error("kernel", "none found", f"a kernel supporting {training_type}")])
+        raise Invalid(
+            f"no registered kernel supports training type {training_type!r}",
+            [field_error("kernel", "none found", f"a kernel supporting {training_type}")],
+        )
     if not kernel_service.supports(kernel, training_type):
         raise Invalid(
             f"kernel {kernel.name} {kernel.version} does not support training type {training_type!r}; "
             f"it supports {kernel.manifest['training_types']}",
-            [field_error("kernel", "wrong training type", f"a kernel supporting {training_type}")])
+            [field_error("kernel", "wrong training type", f"a kernel supporting {training_type}")],
+        )
     manifest = kernel_service.manifest_of(kernel)
     model_type = request.model_type or (base.model_type if base else None) or manifest.default_model_type
     if model_type not in manifest.model_types:
-        raise Invalid(f"kernel {kernel.name} has no model type {model_type!r}",
-                      [field_error("model_type", f"unknown {model_type!r}", ", ".join(manifest.model_types))])
-    values = dict(base.hyperparameters) if base is not None and request.model_type is None \
+        raise Invalid(
+            f"kernel {kernel.name} has no model type {model_type!r}",
+            [field_error("model_type", f"unknown {model_type!r}", ", ".join(manifest.model_types))],
+        )
+    values = (
+        dict(base.hyperparameters)
+        if base is not None and request.model_type is None
         else manifest.defaults_for(model_type)
+    )
     values.update(request.hyperparameters or {})
     problems = check_hyperparameters(values, manifest.schema_)
     if problems:
-        raise Invalid("the hyperparameters do not satisfy the kernel's schema: "
-                      + "; ".join(map(str, problems)),
-                      [{"field": "hyperparameters" + p.path[1:], **p.as_dict()} for p in problems])
+        raise Invalid(
+            "the hyperparameters do not satisfy the kernel's schema: " + "; ".join(map(str, problems)),
+            [{"field": "hyperparameters" + p.path[1:], **p.as_dict()} for p in problems],
+        )
     if values.get("training_type") != training_type:
-        raise Invalid(f"hyperparameters.training_type is {values.get('training_type')!r} but the "
-                      f"datasets are {training_type!r}",
-                      [field_error("hyperparameters.training_type", "mismatch", training_type)])
+        raise Invalid(
+            f"hyperparameters.training_type is {values.get('training_type')!r} but the "
+            f"datasets are {training_type!r}",
+            [field_error("hyperparameters.training_type", "mismatch", training_type)],
+        )
     gpu_count = check_gpu_count(kernel, request.gpu_count)
     name = request.name or f"{kernel.name}-{model_type}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    return PlannedRun(kernel, model_type, training_type, values, datasets, gpu_count, name,
-                      request.description, request.extra_files)
+    return PlannedRun(
+        kernel,
+        model_type,
+        training_type,
+        values,
+        datasets,
+        gpu_count,
+        name,
+        request.description,
+        request.extra_files,
+    )
 
 
-def create(session: Session, project: Project, run: PlannedRun, *, origin: str, jobs_dir: Path,
-           executor: str, base: Model | None = None, experiment_id: str | None = None,
-           source: str = "platform", model_id: str | None = None) -> Model:
+def create(
+    session: Session,
+    project: Project,
+    run: PlannedRun,
+    *,
+    origin: str,
+    jobs_dir: Path,
+    executor: str,
+    base: Model | None = None,
+    experiment_id: str | None = None,
+    source: str = "platform",
+    model_id: str | None = None,
+) -> Model:
     model_id = model_id or new_id("model")
-    job = create_job(session, project, model_id, Operation.TRAINING, run.kernel, run.gpu_count,
-                     run.datasets, jobs_dir, executor, source)
-    model = Model(id=model_id, project_id=project.id, name=run.name, description=run.description,
-                  origin=origin, job=job, kernel_id=run.kernel.id, model_type=run.model_type,
-                  training_type=run.training_type, hyperparameters=run.hyperparameters,
-                  base_model_id=base.id if base else None, experiment_id=experiment_id,
-                  model_path=str(Path(job.job_dir) / "output"))
+    job = create_job(
+        session,
+        project,
+        model_id,
+        Operation.TRAINING,
+        run.kernel,
+        run.gpu_count,
+        run.datasets,
+        jobs_dir,
+        executor,
+        source,
+    )
+    model = Model(
+        id=model_id,
+        project_id=project.id,
+        name=run.name,
+        description=run.description,
+        origin=origin,
+        job=job,
+        kernel_id=run.kernel.id,
+        model_type=run.model_type,
+        training_type=run.training_type,
+        hyperparameters=run.hyperparameters,
+        base_model_id=base.id if base else None,
+        experiment_id=experiment_id,
+        model_path=str(Path(job.job_dir) / "output"),
+    )
     session.add(model)
     session.flush()
     return model
@@ -125,8 +186,10 @@ def create(session: Session, project: Project, run: PlannedRun, *, origin: str, 
 def base_for(session: Session, project: Project, model_id: str, origin: str) -> Model:
     base = get_model(session, project, model_id)
     if origin == "continue" and not _finished(base):
-        raise Invalid(f"model {model_id} has not finished training, so it cannot be trained further",
-                      [field_error("base_model", "not finished", "a model whose training is done")])
+        raise Invalid(
+            f"model {model_id} has not finished training, so it cannot be trained further",
+            [field_error("base_model", "not finished", "a model whose training is done")],
+        )
     return base
 
 
@@ -134,24 +197,40 @@ def _finished(model: Model) -> bool:
     return model.job is None or model.job.status == JobStatus.DONE.value
 
 
-def import_model(session: Session, project: Project, name: str, model_file: tuple[str, bytes],
-                 settings: bytes, models_dir: Path, kernel_ref: str | None = None,
-                 description: str = "") -> Model:
+def import_model(
+    session: Session,
+    project: Project,
+    name: str,
+    model_file: tuple[str, bytes],
+    settings: bytes,
+    models_dir: Path,
+    kernel_ref: str | None = None,
+    description: str = "",
+) -> Model:
     """An existing model: its file and its settings (model.json) file."""
     try:
         values = json.loads(settings)
     except json.JSONDecodeError as exc:
-        raise Invalid(f"the settings file is not valid JSON: {exc}",
-                      [field_error("settings_file", "not JSON", "a model.json")]) from exc
+        raise Invalid(
+            f"the settings file is not valid JSON: {exc}",
+            [field_error("settings_file", "not JSON", "a model.json")],
+        ) from exc
     training_type = values.get("training_type") if isinstance(values, dict) else None
     if not training_type:
-        raise Invalid("the settings file has no training_type",
-                      [field_error("settings_file.training_type", "missing", "e.g. classification")])
-    kernel = (kernel_service.get(session, project, kernel_ref) if kernel_ref
-              else kernel_service.propose(session, project, training_type))
+        raise Invalid(
+            "the settings file has no training_type",
+            [field_error("settings_file.training_type", "missing", "e.g. classification")],
+        )
+    kernel = (
+        kernel_service.get(session, project, kernel_ref)
+        if kernel_ref
+        else kernel_service.propose(session, project, training_type, values)
+    )
     if kernel is not None and not kernel_service.supports(kernel, training_type):
-        raise Invalid(f"kernel {kernel.name} does not support training type {training_type!r}",
-                      [field_error("kernel", "wrong training type", f"a kernel supporting {training_type}")])
+        raise Invalid(
+            f"kernel {kernel.name} does not support training type {training_type!r}",
+            [field_error("kernel", "wrong training type", f"a kernel supporting {training_type}")],
+        )
     filename = Path(model_file[0]).name
     if not filename:
         raise Invalid("the model file needs a name", [field_error("model_file", "no name", "a file")])
@@ -160,10 +239,18 @@ def import_model(session: Session, project: Project, name: str, model_file: tupl
     folder.mkdir(parents=True)
     (folder / filename).write_bytes(model_file[1])
     (folder / "model.json").write_bytes(settings)
-    model = Model(id=model_id, project_id=project.id, name=name, description=description,
-                  origin="import", kernel_id=kernel.id if kernel else None,
-                  model_type=values.get("model_type"), training_type=training_type,
-                  hyperparameters=values, model_path=str(folder))
+    model = Model(
+        id=model_id,
+        project_id=project.id,
+        name=name,
+        description=description,
+        origin="import",
+        kernel_id=kernel.id if kernel else None,
+        model_type=values.get("model_type"),
+        training_type=training_type,
+        hyperparameters=values,
+        model_path=str(folder),
+    )
     session.add(model)
     session.flush()
     return model

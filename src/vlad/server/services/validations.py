@@ -21,31 +21,59 @@ from vlad.server.services.training import _datasets, is_done
 RESULT_FILES = {"validation": "validation_result.json", "inference": "annotations.json"}
 
 
-def create(session: Session, project: Project, model: Model, request: ValidateRequest,
-           jobs_dir: Path, executor: str) -> Validation:
+def create(
+    session: Session,
+    project: Project,
+    model: Model,
+    request: ValidateRequest,
+    jobs_dir: Path,
+    executor: str,
+) -> Validation:
     if not is_done(model):
         status = model.job.status if model.job else "?"
-        raise Invalid(f"model {model.id} is {status}; only a model whose training finished can be validated",
-                      [field_error("model", f"status {status}", "a model with status done")])
+        raise Invalid(
+            f"model {model.id} is {status}; only a model whose training finished can be validated",
+            [field_error("model", f"status {status}", "a model with status done")],
+        )
     kernel_ref = request.kernel or model.kernel_id
     if kernel_ref is None:
-        raise Invalid("this model has no kernel; choose one",
-                      [field_error("kernel", "missing", "a kernel id or name")])
+        raise Invalid(
+            "this model has no kernel; choose one",
+            [field_error("kernel", "missing", "a kernel id or name")],
+        )
     kernel = kernel_service.get(session, project, kernel_ref)
     if not kernel_service.supports(kernel, model.training_type):
-        raise Invalid(f"kernel {kernel.name} does not support training type {model.training_type!r}",
-                      [field_error("kernel", "wrong training type", f"a kernel supporting {model.training_type}")])
+        raise Invalid(
+            f"kernel {kernel.name} does not support training type {model.training_type!r}",
+            [field_error("kernel", "wrong training type", f"a kernel supporting {model.training_type}")],
+        )
     datasets = _datasets(session, project, request.datasets, "val", "datasets")
     wrong = [d.name for d, _ in datasets if d.training_type != model.training_type]
     if wrong:
-        raise Invalid(f"datasets {wrong} are not of the model's training type {model.training_type!r}",
-                      [field_error("datasets", "wrong training type", model.training_type)])
+        raise Invalid(
+            f"datasets {wrong} are not of the model's training type {model.training_type!r}",
+            [field_error("datasets", "wrong training type", model.training_type)],
+        )
     gpu_count = check_gpu_count(kernel, request.gpu_count)
     validation_id = new_id("validation")
-    job = create_job(session, project, validation_id, Operation.VALIDATION, kernel, gpu_count,
-                     datasets, jobs_dir, executor)
-    validation = Validation(id=validation_id, project_id=project.id, model_id=model.id,
-                            validation_type=request.validation_type, job=job)
+    job = create_job(
+        session,
+        project,
+        validation_id,
+        Operation.VALIDATION,
+        kernel,
+        gpu_count,
+        datasets,
+        jobs_dir,
+        executor,
+    )
+    validation = Validation(
+        id=validation_id,
+        project_id=project.id,
+        model_id=model.id,
+        validation_type=request.validation_type,
+        job=job,
+    )
     session.add(validation)
     session.flush()
     return validation

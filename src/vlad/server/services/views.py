@@ -21,12 +21,20 @@ from vlad.server.services import validations as validation_service
 
 def kernel_out(kernel: Kernel) -> KernelOut:
     m = kernel.manifest
-    return KernelOut(id=kernel.id, name=kernel.name, version=kernel.version,
-                     description=m.get("description", ""), image=m.get("image"),
-                     training_types=m["training_types"],
-                     supported_gpu_count=m.get("supported_gpu_count", {"minimum": 1, "maximum": 1}),
-                     model_types=m["model_types"], schema_=m["schema"], path=kernel.path,
-                     executor=kernel.executor, created_at=_aware(kernel.created_at))
+    return KernelOut(
+        id=kernel.id,
+        name=kernel.name,
+        version=kernel.version,
+        description=m.get("description", ""),
+        image=m.get("image"),
+        training_types=m["training_types"],
+        supported_gpu_count=m.get("supported_gpu_count", {"minimum": 1, "maximum": 1}),
+        model_types=m["model_types"],
+        schema_=m["schema"],
+        path=kernel.path,
+        executor=kernel.executor,
+        created_at=_aware(kernel.created_at),
+    )
 
 
 def dataset_out(dataset: Dataset) -> DatasetOut:
@@ -48,10 +56,20 @@ def job_out(job: Job, executor: Executor | None = None) -> JobOut:
     if executor is not None and job.status == "waiting":
         status = executor.status(job.id)
         position = status.queue_position if status.state is JobState.QUEUED else None
-    return JobOut(status=job.status, percentage=job.percentage, step=job.step, message=job.message,
-                  exit_code=job.exit_code, gpu_count=job.gpu_count, executor=job.executor,
-                  queue_position=position, created_at=_aware(job.created_at),
-                  started_at=started, finished_at=finished, elapsed_seconds=elapsed)
+    return JobOut(
+        status=job.status,
+        percentage=job.percentage,
+        step=job.step,
+        message=job.message,
+        exit_code=job.exit_code,
+        gpu_count=job.gpu_count,
+        executor=job.executor,
+        queue_position=position,
+        created_at=_aware(job.created_at),
+        started_at=started,
+        finished_at=finished,
+        elapsed_seconds=elapsed,
+    )
 
 
 def _dataset_refs(session: Session, job: Job | None) -> list[DatasetRef]:
@@ -67,23 +85,40 @@ def _dataset_refs(session: Session, job: Job | None) -> list[DatasetRef]:
 def model_out(session: Session, model: Model, executor: Executor | None = None) -> ModelOut:
     kernel = session.get(Kernel, model.kernel_id) if model.kernel_id else None
     return ModelOut(
-        id=model.id, name=model.name, description=model.description, origin=model.origin,
-        status=model.job.status if model.job else "done", kernel_id=model.kernel_id,
-        kernel=f"{kernel.name}:{kernel.version}" if kernel else None, model_type=model.model_type,
-        training_type=model.training_type, hyperparameters=model.hyperparameters,
-        base_model_id=model.base_model_id, experiment_id=model.experiment_id, active=model.active,
+        id=model.id,
+        name=model.name,
+        description=model.description,
+        origin=model.origin,
+        status=model.job.status if model.job else "done",
+        kernel_id=model.kernel_id,
+        kernel=f"{kernel.name}:{kernel.version}" if kernel else None,
+        model_type=model.model_type,
+        training_type=model.training_type,
+        hyperparameters=model.hyperparameters,
+        base_model_id=model.base_model_id,
+        experiment_id=model.experiment_id,
+        active=model.active,
         created_at=_aware(model.created_at),
         job=job_out(model.job, executor) if model.job else None,
         datasets=_dataset_refs(session, model.job),
     )
 
 
-def validation_out(session: Session, validation: Validation, with_results: bool = False,
-                   executor: Executor | None = None) -> ValidationOut:
+def validation_out(
+    session: Session,
+    validation: Validation,
+    with_results: bool = False,
+    executor: Executor | None = None,
+) -> ValidationOut:
     job = validation.job
     return ValidationOut(
-        id=validation.id, model_id=validation.model_id, validation_type=validation.validation_type,
-        kernel_id=job.kernel_id, status=job.status, created_at=_aware(validation.created_at),
-        job=job_out(job, executor), datasets=_dataset_refs(session, job),
+        id=validation.id,
+        model_id=validation.model_id,
+        validation_type=validation.validation_type,
+        kernel_id=job.kernel_id,
+        status=job.status,
+        created_at=_aware(validation.created_at),
+        job=job_out(job, executor),
+        datasets=_dataset_refs(session, job),
         results=validation_service.results(validation) if with_results else None,
     )

@@ -1,4 +1,4 @@
-"""A real platform process (`vlad up`) for the tests, and an API client for it."""
+"""A real platform process (`vlad up`) for tests and benchmarks, and an API client for it."""
 
 from __future__ import annotations
 
@@ -35,21 +35,41 @@ class RunningPlatform:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "VLAD_BROKER_URL": self.broker_url, "VLAD_CLI_CONFIG": str(self.cli_config),
-                "VLAD_STATUS_QUEUE": f"vlad.status.{self.port}", **self.extra_env}
+        return {
+            **os.environ,
+            "VLAD_BROKER_URL": self.broker_url,
+            "VLAD_CLI_CONFIG": str(self.cli_config),
+            "VLAD_STATUS_QUEUE": f"vlad.status.{self.port}",
+            **self.extra_env,
+        }
 
     def start(self, timeout: float = 60) -> RunningPlatform:
-        log = (self.data_dir / "platform.log").open("ab")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "platform.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "vlad.cli.main", "up", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "vlad.cli.main",
+                "up",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"vlad up exited: {(self.data_dir / 'platform.log').read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200 and self.cli_config.exists():
+                if (
+                    httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+                    and self.cli_config.exists()
+                ):
                     return self
             except httpx.HTTPError:
                 pass
@@ -91,7 +111,8 @@ class Api(httpx.Client):
                 raise TimeoutError(f"{path} did not reach the expected state: {body}")
             time.sleep(interval)
 
-    def wait_job(self, model_or_validation: str, statuses=("done", "failed", "stopped"),
-                 timeout: float = 180) -> Any:
+    def wait_job(
+        self, model_or_validation: str, statuses=("done", "failed", "stopped"), timeout: float = 180
+    ) -> Any:
         kind = "validations" if model_or_validation.startswith("validation") else "models"
         return self.wait_for(f"/{kind}/{model_or_validation}", lambda b: b["status"] in statuses, timeout)
