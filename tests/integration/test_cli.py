@@ -111,9 +111,7 @@ def test_models_list_shows_the_model_done(platform: RunningPlatform, model_id: s
         if model_id in line
     )
     assert "done" in row and "digits" in row and "image-classification:1.0.0" in row
-    page = as_json(
-        vlad(platform, "models", "list", "--status", "done", "--search", model_id, "--json")
-    )
+    page = as_json(vlad(platform, "models", "list", "--status", "done", "--search", model_id, "--json"))
     assert [m["id"] for m in page["items"]] == [model_id]
 
 
@@ -181,17 +179,28 @@ def test_inference_follow_then_show_lists_annotations(
     assert len(json.loads(target.read_text())["annotations"]) == count
 
 
-def test_schema_breaking_value_names_the_field(platform: RunningPlatform) -> None:
-    result = vlad(platform, "models", "train", "--dataset", "digits", "--set", "learning_rate=-1")
-    assert result.returncode != 0
-    assert "hyperparameters.learning_rate" in result.stderr
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("models", "train", "--set", "learning_rate=-1"), "hyperparameters.learning_rate"),
+        (
+            ("experiments", "create", "bad-grid", "--grid", "learning_rate=0.01,-1"),
+            "run 2: hyperparameters.learning_rate",
+        ),
+    ],
+)
+def test_schema_breaking_value_names_the_field_and_shows_the_schema(
+    platform: RunningPlatform, args: tuple[str, ...], field: str
+) -> None:
+    result = vlad(platform, *args, "--dataset", "digits")
+    assert result.returncode == 1
+    assert field in result.stderr and "Traceback" not in result.stderr
+    schema_row = next(line for line in result.stderr.splitlines() if "│ learning_rate" in line)
+    assert "> 0" in schema_row and "<= 10" in schema_row
 
 
 def test_retrain_stop_and_delete(platform: RunningPlatform, model_id: str) -> None:
-    retrained = as_json(
-        vlad(platform, "models", "retrain", model_id, "--set", "epochs=200", "--json")
-    )
+    retrained = as_json(vlad(platform, "models", "retrain", model_id, "--set", "epochs=200", "--json"))
     assert retrained["base_model_id"] == model_id and retrained["hyperparameters"]["epochs"] == 200
     new_id = retrained["id"]
     assert "stopped" in ok(vlad(platform, "models", "stop", new_id))
@@ -224,10 +233,7 @@ def test_experiment_grid_follows_every_run(platform: RunningPlatform) -> None:
     experiment = as_json(vlad(platform, "experiments", "show", experiment_id, "--json"))
     runs = experiment["runs"]
     assert sorted(r["model"]["hyperparameters"]["learning_rate"] for r in runs) == [0.003, 0.01]
-    assert all(
-        r["model"]["status"] == "done" and "accuracy.val_accuracy" in r["final_metrics"]
-        for r in runs
-    )
+    assert all(r["model"]["status"] == "done" and "accuracy.val_accuracy" in r["final_metrics"] for r in runs)
     shown = ok(vlad(platform, "experiments", "show", experiment_id))
     assert f"{name}-001" in shown and f"{name}-002" in shown
     assert "learning_rate" in shown and "accuracy.val_accuracy" in shown
@@ -263,26 +269,18 @@ def test_friendly_errors(platform: RunningPlatform, env: dict[str, str], expecte
 # The follow machinery on its own, against a scripted server: reconnects and polling.
 
 
-def _scripted(
-    streams: list[Any], job_states: Iterator[dict[str, Any]]
-) -> tuple[ApiClient, list[str]]:
+def _scripted(streams: list[Any], job_states: Iterator[dict[str, Any]]) -> tuple[ApiClient, list[str]]:
     calls: list[str] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
         if request.url.path.endswith("/events"):
             stream = streams.pop(0) if streams else 503
-            return (
-                httpx.Response(stream)
-                if isinstance(stream, int)
-                else httpx.Response(200, content=stream)
-            )
+            return httpx.Response(stream) if isinstance(stream, int) else httpx.Response(200, content=stream)
         return httpx.Response(200, json=next(job_states))
 
     client = ApiClient("http://vlad.test", "t")
-    client.http = httpx.Client(
-        base_url="http://vlad.test/api/v1", transport=httpx.MockTransport(handle)
-    )
+    client.http = httpx.Client(base_url="http://vlad.test/api/v1", transport=httpx.MockTransport(handle))
     return client, calls
 
 
@@ -314,9 +312,7 @@ def test_watch_falls_back_to_polling_when_events_fail() -> None:
     client, _calls = _scripted([], states)
     fallbacks: list[bool] = []
     seen = list(
-        client.watch(
-            ["model-1"], on_fallback=lambda: fallbacks.append(True), poll_interval=0, retry_delay=0
-        )
+        client.watch(["model-1"], on_fallback=lambda: fallbacks.append(True), poll_interval=0, retry_delay=0)
     )
     assert fallbacks == [True]
     assert [s["status"] for s in seen] == ["training", "failed"] and seen[-1]["message"] == "boom"

@@ -271,7 +271,7 @@ def test_adapter_trains_then_validates_through_the_sdk(digits: Path, tmp_path: P
     progress = job._publisher.messages
     assert [m.step for m in progress] == list(range(1, len(progress) + 1))
     assert progress[-1].percentage == 100.0
-    assert (job.metrics_dir / "loss.csv").read_text().splitlines()[0] == "step, train_loss, val_loss"
+    assert (job.metrics_dir / "loss.csv").read_text().splitlines()[0] == "epoch, train_loss, val_loss"
     assert len((job.metrics_dir / "accuracy.csv").read_text().splitlines()) == 2
 
     check = sdk_job(
@@ -286,7 +286,7 @@ def test_adapter_trains_then_validates_through_the_sdk(digits: Path, tmp_path: P
     check.close()
     assert len((check.metrics_dir / "per_class.csv").read_text().splitlines()) == 11
     header = (check.metrics_dir / "confusion_matrix.csv").read_text().splitlines()[0]
-    assert header == "step, " + ", ".join(str(d) for d in range(10))
+    assert header == "class_index, " + ", ".join(str(d) for d in range(10))
 
     label = sdk_job(
         tmp_path / "i",
