@@ -22,6 +22,8 @@ from vlad.devtools.platform_process import RunningPlatform
 
 pytestmark = pytest.mark.broker
 
+# Named, not proposed: other tests may register newer kernels for the same training type.
+KERNEL = ("--kernel", "image-classification")
 QUICK = ("--set", "epochs=1")
 
 
@@ -59,16 +61,9 @@ def created_id(kind: str, stdout: str) -> str:
 @pytest.fixture(scope="module")
 def training(platform: RunningPlatform) -> tuple[subprocess.CompletedProcess[str], str]:
     """One quick model trained with `--follow`, shared by the tests that inspect a model."""
+    name = f"cli-{uuid.uuid4().hex[:6]}"
     result = vlad(
-        platform,
-        "models",
-        "train",
-        "--dataset",
-        "digits",
-        *QUICK,
-        "--name",
-        f"cli-{uuid.uuid4().hex[:6]}",
-        "--follow",
+        platform, "models", "train", "--dataset", "digits", *KERNEL, *QUICK, "--name", name, "--follow"
     )
     return result, created_id("model", result.stdout)
 
@@ -157,17 +152,8 @@ def test_activate_and_deactivate(platform: RunningPlatform, model_id: str) -> No
 def test_inference_follow_then_show_lists_annotations(
     platform: RunningPlatform, model_id: str, tmp_path: Path
 ) -> None:
-    result = vlad(
-        platform,
-        "validations",
-        "create",
-        model_id,
-        "--dataset",
-        "digits",
-        "--type",
-        "inference",
-        "--follow",
-    )
+    args = ("validations", "create", model_id, "--dataset", "digits", "--type", "inference", "--follow")
+    result = vlad(platform, *args)
     validation_id = created_id("validation", ok(result))
     shown = ok(vlad(platform, "validations", "show", validation_id))
     count = int(re.search(r"(\d+) annotations", shown).group(1))  # type: ignore[union-attr]
@@ -192,7 +178,7 @@ def test_inference_follow_then_show_lists_annotations(
 def test_schema_breaking_value_names_the_field_and_shows_the_schema(
     platform: RunningPlatform, args: tuple[str, ...], field: str
 ) -> None:
-    result = vlad(platform, *args, "--dataset", "digits")
+    result = vlad(platform, *args, "--dataset", "digits", *KERNEL)
     assert result.returncode == 1
     assert field in result.stderr and "Traceback" not in result.stderr
     schema_row = next(line for line in result.stderr.splitlines() if "│ learning_rate" in line)
@@ -214,19 +200,8 @@ def test_retrain_stop_and_delete(platform: RunningPlatform, model_id: str) -> No
 
 def test_experiment_grid_follows_every_run(platform: RunningPlatform) -> None:
     name = f"cli-grid-{uuid.uuid4().hex[:6]}"
-    result = vlad(
-        platform,
-        "experiments",
-        "create",
-        name,
-        "--dataset",
-        "digits",
-        "--grid",
-        "epochs=1",
-        "--grid",
-        "learning_rate=0.01,0.003",
-        "--follow",
-    )
+    grid = ("--grid", "epochs=1", "--grid", "learning_rate=0.01,0.003")
+    result = vlad(platform, "experiments", "create", name, "--dataset", "digits", *KERNEL, *grid, "--follow")
     stdout = ok(result)
     experiment_id = created_id("experiment", stdout)
     assert "with 2 runs" in stdout
@@ -236,7 +211,7 @@ def test_experiment_grid_follows_every_run(platform: RunningPlatform) -> None:
     assert all(r["model"]["status"] == "done" and "accuracy.val_accuracy" in r["final_metrics"] for r in runs)
     shown = ok(vlad(platform, "experiments", "show", experiment_id))
     assert f"{name}-001" in shown and f"{name}-002" in shown
-    assert "learning_rate" in shown and "accuracy.val_accuracy" in shown
+    assert "learning_rate" in shown and "val_accuracy" in shown
     assert experiment_id in ok(vlad(platform, "experiments", "list"))
     ok(vlad(platform, "experiments", "delete", experiment_id, "--yes"))
 

@@ -61,7 +61,10 @@ def list_datasets(
 ) -> None:
     """List the datasets."""
     found = connect().get("/datasets", training_type=training_type)
-    output.print_json(found) if as_json else output.show(_table(found))
+    if as_json:
+        output.print_json(found)
+    else:
+        output.show(_table(found))
 
 
 @app.command("show")

@@ -153,6 +153,12 @@ def varying(models: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def short_names(metrics: list[str]) -> list[str]:
+    """`accuracy.val_accuracy` as `val_accuracy` where no other graph has that column: narrower."""
+    tails = [m.split(".", 1)[-1] for m in metrics]
+    return [tail if tails.count(tail) == 1 else m for m, tail in zip(metrics, tails, strict=True)]
+
+
 def _show(experiment: dict[str, Any]) -> None:
     run_list = experiment["runs"]
     models = [r["model"] for r in run_list]
@@ -171,7 +177,7 @@ def _show(experiment: dict[str, Any]) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(experiment["status_counts"].items()))
     output.show(
         output.table(
-            ["run", "id", "status", *params, *metrics],
+            ["run", "id", "status", *params, *short_names(metrics)],
             rows,
             title=f"experiment {experiment['name']} ({experiment['id']}): {counts}",
         )

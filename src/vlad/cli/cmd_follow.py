@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
@@ -20,21 +20,28 @@ class _Elapsed(ProgressColumn):
     """Time since the job started training (not since we began watching)."""
 
     def render(self, task: Task) -> Text:
-        started = task.fields.get("started_at")
+        started, finished = task.fields.get("started_at"), task.fields.get("finished_at")
         if not started:
             return Text("-:--", style="dim")
-        moment = datetime.fromisoformat(started.replace("Z", "+00:00"))
-        if moment.tzinfo is None:  # the server's clock is UTC
-            moment = moment.replace(tzinfo=UTC)
-        end = task.fields.get("finished_at")
-        until = datetime.fromisoformat(end.replace("Z", "+00:00")) if end else None
-        if until is not None and until.tzinfo is None:
-            until = until.replace(tzinfo=UTC)
-        seconds = ((until or datetime.now(UTC)) - moment).total_seconds()
+        until = output.moment(finished) if finished else datetime.now(UTC)
+        seconds = (until - output.moment(started)).total_seconds()
         return Text(output.duration(max(seconds, 0)), style="blue")
 
 
-class _Bars:
+class _Quiet:
+    """No progress shown (`--json`: stdout is for the final JSON alone)."""
+
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def update(self, state: dict[str, Any]) -> None:
+        return None
+
+
+class _Bars(_Quiet):
     """One bar per job, for a terminal."""
 
     def __init__(self, labels: dict[str, str]) -> None:
@@ -49,7 +56,7 @@ class _Bars:
         )
         self.tasks: dict[str, TaskID] = {
             job_id: self.progress.add_task(
-                label, total=100, step="-", status="waiting", started_at=None, finished_at=None
+                escape(label), total=100, step="-", status="waiting", started_at=None, finished_at=None
             )
             for job_id, label in labels.items()
         }
@@ -73,7 +80,7 @@ class _Bars:
         )
 
 
-class _Lines:
+class _Lines(_Quiet):
     """One line per status change, for logs and pipes."""
 
     def __init__(self, labels: dict[str, str]) -> None:
@@ -108,20 +115,15 @@ def follow(
     and why a job did not finish.
     """
     states: dict[str, dict[str, Any]] = {}
-    display: Any = None if as_json else (_Bars(labels) if sys.stdout.isatty() else _Lines(labels))
+    display = _Quiet() if as_json else _Bars(labels) if sys.stdout.isatty() else _Lines(labels)
+    fallback = "live events are unavailable; polling the platform every second"
     try:
-        with display if isinstance(display, _Bars) else nullcontext():
-            for state in api.watch(
-                list(labels),
-                on_fallback=lambda: output.note(
-                    "live events are unavailable; polling the platform every second"
-                ),
-            ):
+        with display:
+            for state in api.watch(list(labels), on_fallback=lambda: output.note(fallback)):
                 states[state["id"]] = state
-                if display is not None:
-                    display.update(state)
+                display.update(state)
     except KeyboardInterrupt:
-        output.note("stopped following; the job goes on (`vlad models show ID` to look again)")
+        output.note("stopped following; the jobs go on without you watching")
         raise typer.Exit(130) from None
     ok = all(s["status"] == "done" for s in states.values())
     if as_json:

@@ -46,7 +46,10 @@ def list_kernels(
 ) -> None:
     """List the registered kernels (every version)."""
     kernels = connect().get("/kernels", training_type=training_type)
-    output.print_json(kernels) if as_json else output.show(_table(kernels))
+    if as_json:
+        output.print_json(kernels)
+    else:
+        output.show(_table(kernels))
 
 
 @app.command("show")
@@ -113,4 +116,7 @@ def register(
 def versions(name: Annotated[str, typer.Argument(help="Kernel name.")], as_json: JsonOpt = False) -> None:
     """Every registered version of one kernel."""
     kernels = connect().get(f"/kernels/{name}/versions")
-    output.print_json(kernels) if as_json else output.show(_table(kernels))
+    if as_json:
+        output.print_json(kernels)
+    else:
+        output.show(_table(kernels))

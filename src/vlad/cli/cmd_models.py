@@ -176,7 +176,12 @@ def settings(
 ) -> None:
     """Download the job's vlad_training.json (secrets removed) and model.json."""
     api = connect()
+    model = api.get(f"/models/{model_id}")
     out.mkdir(parents=True, exist_ok=True)
+    if model["job"] is None:  # imported: no job ran, its settings file is all there is
+        (out / "model.json").write_text(json.dumps(model["hyperparameters"], indent=2) + "\n")
+        output.console.print(f"Wrote {out / 'model.json'} (an imported model has no vlad_training.json)")
+        return
     for name in SETTINGS_FILES:
         text = api.request("GET", f"/jobs/{model_id}/settings/{name}").text
         (out / name).write_text(text + "\n")

@@ -6,13 +6,15 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from vlad.cli.client import CliError
 
 
 def _width(stream: Any) -> int | None:
@@ -38,10 +40,10 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
 
 
-def error(exc: Exception) -> None:
+def error(exc: CliError) -> None:
     err.print(Text("error: ", style="bold red") + Text(str(exc)))
-    if getattr(exc, "extra", None) is not None:
-        err.print(exc.extra)  # type: ignore[attr-defined]
+    if exc.extra is not None:
+        err.print(exc.extra)
 
 
 def note(message: str) -> None:
@@ -67,12 +69,15 @@ def number(value: float | None) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
 
 
+def moment(stamp: str) -> datetime:
+    """An API timestamp as an aware datetime; one without a zone is UTC, the server's clock."""
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def when(stamp: str | None) -> str:
-    """An API timestamp (ISO 8601, UTC) in local time, to the minute."""
-    if not stamp:
-        return "-"
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """An API timestamp in local time, to the minute."""
+    return moment(stamp).astimezone().strftime("%Y-%m-%d %H:%M") if stamp else "-"
 
 
 def duration(seconds: float | None) -> str:
@@ -178,37 +183,30 @@ def graph_table(graph: dict[str, Any]) -> RenderableType:
     return table([graph["x_name"], *names], rows, title=graph["name"])
 
 
+BOUNDS = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+
+
+def _kind(spec: dict[str, Any]) -> str:
+    if "enum" in spec:
+        return "one of " + ", ".join(map(str, spec["enum"]))
+    if "const" in spec:
+        return f"= {spec['const']}"
+    return str(spec.get("type", "any"))
+
+
 def schema_table(schema: dict[str, Any]) -> RenderableType:
     """A kernel's hyperparameters: what each accepts, to help fix a refused value."""
     required = set(schema.get("required", []))
-    rows = []
-    for name, spec in (schema.get("properties") or {}).items():
-        kind = spec.get("type") or (
-            "one of " + ", ".join(map(str, spec["enum"]))
-            if "enum" in spec
-            else f"= {spec['const']}"
-            if "const" in spec
-            else "any"
+    rows = [
+        (
+            name + (" *" if name in required else ""),
+            _kind(spec),
+            ", ".join(f"{label} {spec[key]}" for key, label in BOUNDS if key in spec),
+            json.dumps(spec["default"]) if "default" in spec else None,
+            spec.get("description"),
         )
-        bounds = [
-            f"{label} {spec[key]}"
-            for key, label in (
-                ("minimum", ">="),
-                ("exclusiveMinimum", ">"),
-                ("maximum", "<="),
-                ("exclusiveMaximum", "<"),
-            )
-            if key in spec
-        ]
-        rows.append(
-            (
-                name + (" *" if name in required else ""),
-                kind,
-                ", ".join(bounds),
-                json.dumps(spec["default"]) if "default" in spec else None,
-                spec.get("description"),
-            )
-        )
+        for name, spec in (schema.get("properties") or {}).items()
+    ]
     return table(
         ["field", "type", "bounds", "default", "description"],
         rows,

@@ -17,6 +17,7 @@ from vlad.server.ingestion.monitor import JobMonitor
 from vlad.server.models import Job, utcnow
 from vlad.server.services.jobs import BrokerInfo, JobLauncher
 from vlad.server.services.states import ACTIVE, TERMINAL, JobStatus
+from vlad.server.services.views import aware
 from vlad.server.settings import Settings
 
 log = logging.getLogger("vlad.platform")
@@ -148,6 +149,6 @@ def job_event(job: Job) -> dict:  # type: ignore[type-arg]
         "step": job.step,
         "message": job.message,
         "exit_code": job.exit_code,
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "started_at": aware(job.started_at).isoformat() if job.started_at else None,
+        "finished_at": aware(job.finished_at).isoformat() if job.finished_at else None,
     }

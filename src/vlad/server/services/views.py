@@ -33,24 +33,24 @@ def kernel_out(kernel: Kernel) -> KernelOut:
         schema_=m["schema"],
         path=kernel.path,
         executor=kernel.executor,
-        created_at=_aware(kernel.created_at),
+        created_at=aware(kernel.created_at),
     )
 
 
 def dataset_out(dataset: Dataset) -> DatasetOut:
     out = DatasetOut.model_validate(dataset, from_attributes=True)
-    out.created_at = _aware(out.created_at)
+    out.created_at = aware(out.created_at)
     return out
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:  # SQLite drops the zone; it was UTC
         return moment.replace(tzinfo=UTC)
     return moment
 
 
 def job_out(job: Job, executor: Executor | None = None) -> JobOut:
-    started, finished = _aware(job.started_at), _aware(job.finished_at)
+    started, finished = aware(job.started_at), aware(job.finished_at)
     elapsed = ((finished or datetime.now(UTC)) - started).total_seconds() if started else None
     position = None
     if executor is not None and job.status == "waiting":
@@ -65,7 +65,7 @@ def job_out(job: Job, executor: Executor | None = None) -> JobOut:
         gpu_count=job.gpu_count,
         executor=job.executor,
         queue_position=position,
-        created_at=_aware(job.created_at),
+        created_at=aware(job.created_at),
         started_at=started,
         finished_at=finished,
         elapsed_seconds=elapsed,
@@ -98,7 +98,7 @@ def model_out(session: Session, model: Model, executor: Executor | None = None) 
         base_model_id=model.base_model_id,
         experiment_id=model.experiment_id,
         active=model.active,
-        created_at=_aware(model.created_at),
+        created_at=aware(model.created_at),
         job=job_out(model.job, executor) if model.job else None,
         datasets=_dataset_refs(session, model.job),
     )
@@ -117,7 +117,7 @@ def validation_out(
         validation_type=validation.validation_type,
         kernel_id=job.kernel_id,
         status=job.status,
-        created_at=_aware(validation.created_at),
+        created_at=aware(validation.created_at),
         job=job_out(job, executor),
         datasets=_dataset_refs(session, job),
         results=validation_service.results(validation) if with_results else None,
