@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench deps system-deps clean
+.PHONY: run test lint bench deps system-deps test-system-deps frontend clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -21,12 +21,26 @@ deps: $(STAMP)
 system-deps:
 	@scripts/install-system-deps.sh
 
-run: deps system-deps
+# ... and for the web UI's browser tests (tests/e2e): Debian's Chromium.
+test-system-deps:
+	@scripts/install-system-deps.sh --browser
+
+# The web UI, rebuilt when a source is newer than the build (npm ci + npm run build).
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/package.json frontend/package-lock.json \
+	frontend/vite.config.ts frontend/tsconfig.json)
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	@scripts/build-frontend.sh
+
+frontend: frontend/dist/index.html
+
+run: deps system-deps frontend
 	$(VENV)/bin/vlad up --data-dir .vlad $(ARGS)
 
-test: deps system-deps
+test: deps test-system-deps frontend
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	VLAD_E2E_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps
 	$(VENV)/bin/ruff check src tests kernels bench
@@ -39,4 +53,4 @@ bench: deps system-deps
 	$(PY) -m bench $(BENCH)
 
 clean:
-	rm -rf $(VENV) vlad-runs .pytest_cache
+	rm -rf $(VENV) vlad-runs .pytest_cache frontend/dist frontend/node_modules

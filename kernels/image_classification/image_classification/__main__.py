@@ -42,6 +42,8 @@ def train(job: Job) -> None:
 
 
 def _log_epoch(job: Job, epoch: int, metrics: dict[str, float]) -> None:
+    # One line per epoch in the job's log, for the person reading it.
+    print(f"epoch {epoch}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()), flush=True)
     job.log_metrics(
         "loss", epoch, x_name="epoch", **{k: v for k, v in metrics.items() if k.endswith("_loss")}
     )

@@ -9,6 +9,9 @@ from vlad.executors.base import Executor, ExecutorUnavailable
 
 _EXECUTORS = {
     "local": "vlad.executors.local.executor:LocalProcessExecutor",
+    "docker": "vlad.executors.docker.executor:ContainerExecutor",
+    "kubernetes": "vlad.executors.kubernetes.executor:KubernetesExecutor",
+    "ray": "vlad.executors.ray.executor:RayExecutor",
 }
 
 
@@ -24,5 +27,7 @@ def create_executor(name: str, **options: Any) -> Executor:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ExecutorUnavailable(f"executor {name!r} needs a package that is missing: {exc.name}") from exc
+        raise ExecutorUnavailable(
+            f"executor {name!r} needs a package that is missing: {exc.name} (pip install 'vlad[{name}]')"
+        ) from exc
     return getattr(module, attr)(**options)

@@ -33,6 +33,18 @@ log = logging.getLogger("vlad.kernel")
 
 JobFunction = Callable[[Job], Any]
 FLUSH_TIMEOUT_ENV = "VLAD_FLUSH_TIMEOUT"
+# Set by a kernel that runs another program (the command kernel of DLaaS jobs): a program
+# that calls run() itself creates this file, and the wrapping kernel leaves reporting to it.
+REPORTING_MARKER_ENV = "VLAD_REPORTING_MARKER"
+
+
+class OutcomeReported(Exception):  # noqa: N818 - an outcome, not an error
+    """Raise from a job function whose program reported its own outcome: run() exits with
+    `exit_code` and sends nothing more."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(f"the program reported its own outcome and exited with {exit_code}")
+        self.exit_code = exit_code
 
 
 def config_path() -> Path:
@@ -154,7 +166,9 @@ def run(
     raw: dict[str, Any] = {}
     publisher: StatusPublisher | None = None
     job: Job | None = None
-    exit_code, error = 0, None
+    exit_code, error, report = 0, None, True
+    if os.environ.get(REPORTING_MARKER_ENV):
+        Path(os.environ[REPORTING_MARKER_ENV]).touch()
     try:
         raw = json.loads(path.read_text()) if path.is_file() else {}
         publisher = _publisher_for(raw)
@@ -173,6 +187,8 @@ def run(
             signal.signal(signal.SIGTERM, previous)
     except KernelError as exc:
         exit_code, error = 1, exc.message
+    except OutcomeReported as exc:
+        exit_code, report = exc.exit_code, False
     except StopRequested as exc:
         step = job.last_step if job else 0
         exit_code, error = 143, f"Stopped: {exc} at step {step}."
@@ -181,12 +197,16 @@ def run(
     except Exception as exc:  # noqa: BLE001 - every failure must become one training_error
         traceback.print_exc()
         exit_code, error = 1, _describe_crash(exc)
-    _finish(publisher, raw, job, error)
+    _finish(publisher, raw, job, error, report)
     sys.exit(exit_code)
 
 
 def _finish(
-    publisher: StatusPublisher | None, raw: dict[str, Any], job: Job | None, error: str | None
+    publisher: StatusPublisher | None,
+    raw: dict[str, Any],
+    job: Job | None,
+    error: str | None,
+    report: bool = True,
 ) -> None:
     if error:
         print(f"vlad: {error}", file=sys.stderr)
@@ -195,7 +215,9 @@ def _finish(
     if job is None:
         job = _job_from_raw(raw, publisher)
     if job is not None:
-        if error:
+        if not report:
+            pass  # the program this kernel ran has reported already
+        elif error:
             publisher.publish(job._message(Status.ERROR, message=error, step=job.last_step))
         else:
             publisher.publish(job._message(Status.DONE, percentage=100.0, step=job.last_step))

@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from vlad.server.platform import Platform
-from vlad.server.routers import datasets, experiments, jobs, kernels, models, system, validations
+from vlad.server.routers import datasets, dlaas, experiments, jobs, kernels, models, system, validations
 from vlad.server.services.errors import ServiceError
+from vlad.server.webui import mount_web_ui
 
 API_PREFIX = "/api/v1"
 
@@ -29,13 +30,10 @@ def create_app(platform: Platform) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.platform = platform
-    for module in (system, kernels, datasets, models, validations, experiments, jobs):
+    for module in (system, kernels, datasets, models, validations, experiments, jobs, dlaas):
         app.include_router(module.router, prefix=API_PREFIX)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The web UI is not built yet; the interactive API is the way in for a browser.
-        return RedirectResponse("/docs")
+    mount_web_ui(app)  # every path but /api, /docs and /openapi.json
 
     @app.exception_handler(ServiceError)
     async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:

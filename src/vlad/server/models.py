@@ -146,6 +146,17 @@ class Model(Base):
     job: Mapped[Job | None] = relationship(lazy="joined", foreign_keys=[job_id])
 
 
+class DlaasRun(Base):
+    """What a DLaaS job adds to its job and model: its manifest and where its results went."""
+
+    __tablename__ = "dlaas_runs"
+    id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    manifest: Mapped[dict[str, Any]]  # secrets removed
+    results_status: Mapped[str] = mapped_column(String(20), index=True)  # pending|uploading|uploaded|failed
+    results_message: Mapped[str | None] = mapped_column(Text)
+    results_at: Mapped[datetime | None]
+
+
 class Validation(Base):
     __tablename__ = "validations"
     id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)

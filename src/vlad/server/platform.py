@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse
 
 from sqlalchemy import select
 
+from vlad.dlaas.lifecycle import DlaasLifecycle
 from vlad.executors import Executor, create_executor
 from vlad.server.db import Database
 from vlad.server.events import EventBus
@@ -19,6 +20,7 @@ from vlad.server.services.jobs import BrokerInfo, JobLauncher
 from vlad.server.services.states import ACTIVE, TERMINAL, JobStatus
 from vlad.server.services.views import aware
 from vlad.server.settings import Settings
+from vlad.storage import ObjectStore
 
 log = logging.getLogger("vlad.platform")
 
@@ -59,8 +61,12 @@ class Platform:
             password=unquote(parsed.password or "guest"),
             queue=settings.status_queue,
         )
-        self.launcher = JobLauncher(self.db, self.executors, broker, self.uploads_dir)
+        s3 = settings.s3_connection()
+        store = ObjectStore(s3, settings.s3_workers) if s3 else None
+        self.launcher = JobLauncher(self.db, self.executors, broker, self.uploads_dir, store)
         self.launcher.notify = self.notify
+        self.dlaas = DlaasLifecycle(self.db, self.executors, settings, self.uploads_dir)
+        self.launcher.stagers["dlaas"] = self.dlaas.stage_data
         self.consumer = StatusConsumer(
             self.db, broker_url, settings.status_queue, on_applied=self._on_applied
         )
@@ -77,9 +83,11 @@ class Platform:
         if not self.consumer.connected.wait(wait_for_broker):
             log.warning("the broker did not answer within %.0fs; still trying", wait_for_broker)
         self.monitor.start()
+        self.dlaas.start()
         return self
 
     def stop(self) -> None:
+        self.dlaas.stop()
         self.monitor.stop()
         self.consumer.stop()
         self._pool.shutdown(wait=True)

@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vlad.storage.s3 import S3Connection
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VLAD_", env_file=".env", extra="ignore")
@@ -30,6 +32,15 @@ class Settings(BaseSettings):
     # as abnormal termination (status messages may still be on their way).
     exit_grace_seconds: float = 2.0
     retention_days: float = 7.0
+    # Object storage for datasets registered as s3://bucket/prefix (DLaaS manifests bring
+    # their own connection). Empty endpoint: no s3:// datasets.
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_workers: int = 8  # objects moved at once
+    # A DLaaS model definition (.zip) that unpacks to more is refused.
+    dlaas_max_unpacked_bytes: int = 1024**3
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -45,6 +56,17 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir.resolve() / 'vlad.db'}"
+
+    def s3_connection(self) -> S3Connection | None:
+        """The connection for s3:// datasets; None when no endpoint is set."""
+        if not self.s3_endpoint_url:
+            return None
+        return S3Connection(
+            endpoint_url=self.s3_endpoint_url.rstrip("/"),
+            access_key_id=self.s3_access_key_id or "",
+            secret_access_key=self.s3_secret_access_key or SecretStr(""),
+            region=self.s3_region,
+        )
 
     @property
     def jobs_dir(self) -> Path:

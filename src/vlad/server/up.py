@@ -81,7 +81,8 @@ def serve(settings: Settings) -> None:
             # The token is printed for the person who started the platform, as Jupyter does;
             # it is never logged.
             print(
-                f"\nVLAD is up.\n  API:     {base}/docs  (Authorize with the token below)\n"
+                f"\nVLAD is up.\n  Web UI:  {base}/?token={token}\n"
+                f"  API:     {base}/docs  (Authorize with the token below)\n"
                 f"  token:   {token}\n"
                 f"  CLI:     `vlad models list` (server and token saved in {config})\n",
                 flush=True,

@@ -1,7 +1,9 @@
-"""The executor contract, one suite for every executor (add yours to EXECUTORS).
+"""The executor contract, one suite for every executor (add yours to PROFILES).
 
 Kernels here are throwaway Python scripts written into tmp_path: the executor contract
-needs no broker. Every job a test starts is stopped at teardown.
+needs no broker. Every job a test starts is stopped at teardown. Where executors may
+differ (a cluster schedules its own GPUs; Ray does not report a stopped kernel's exit
+code), a `Profile` says how, and the tests expect that.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,33 @@ import pytest
 
 from vlad.executors import Executor, JobSpec, JobState, RunStatus, create_executor
 
-pytestmark = pytest.mark.timeout(60)
+from vlad.devtools.podman import HOST_PYTHON_IMAGE
+from vlad.devtools.raycluster import ray_tests_inside
 
-EXECUTORS = ["local"]
+pytestmark = pytest.mark.timeout(120)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one executor meets the contract where executors may differ."""
+
+    name: str
+    options_fixture: str | None = None  # a fixture giving the options every executor gets
+    image: str | None = None  # the image jobs run in (container executors)
+    gpu_pool: bool = True  # hands out the `gpus` it is given, FIFO; else the cluster schedules GPUs
+    renumbers_gpus: bool = False  # the kernel sees its GPUs as 0..n-1 (a container sees only its own)
+    stop_codes: bool = True  # reports a stopped kernel's own exit code; else -15 (Ray)
+    queued_first: bool = False  # a submitted job is QUEUED until the cluster starts it
+    timeout: float = 5.0  # how long a job may take to start or end here
+
+
+PROFILES = {
+    "local": Profile("local"),
+    "docker": Profile("docker", "docker_options", image=HOST_PYTHON_IMAGE, renumbers_gpus=True),
+    "ray": Profile("ray", "ray_options", gpu_pool=False, stop_codes=False, queued_first=True, timeout=30.0),
+}
+# Ray's run in a pytest of their own inside a private network namespace (test_ray_executor.py).
+EXECUTORS = ["ray"] if ray_tests_inside() else ["local", "docker"]
 RUNNING, QUEUED, EXITED = JobState.RUNNING, JobState.QUEUED, JobState.EXITED
 ENDED = (JobState.EXITED, JobState.UNKNOWN)
 # Driven by environment variables so that one script serves every case.
@@ -65,14 +92,21 @@ sys.exit(int(env.get("KERNEL_EXIT", "0")))
 class ExecutorFactory:
     """Makes executors of one kind; at teardown, stops every job they know and closes them."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, profile: Profile, options: dict[str, Any]) -> None:
+        self.name = profile.name
+        self.profile = profile
+        self.options = options  # the profile's, given to every executor made
         self.made: list[Executor] = []
 
     def __call__(self, **options: Any) -> Executor:
-        executor = create_executor(self.name, **options)
+        executor = create_executor(self.name, **self.merged(options))
         self.made.append(executor)
         return executor
+
+    def merged(self, options: dict[str, Any]) -> dict[str, Any]:
+        if not self.profile.gpu_pool:
+            options.pop("gpus", None)  # the cluster's GPUs are the cluster's to hand out
+        return {**self.options, **options}
 
 
 @pytest.fixture
@@ -82,7 +116,9 @@ def specs() -> list[JobSpec]:
 
 @pytest.fixture(params=EXECUTORS)
 def executor_factory(request: pytest.FixtureRequest, specs: list[JobSpec]) -> Iterator[ExecutorFactory]:
-    factory = ExecutorFactory(request.param)
+    profile = PROFILES[request.param]
+    options = request.getfixturevalue(profile.options_fixture) if profile.options_fixture else {}
+    factory = ExecutorFactory(profile, options)
     yield factory
     for executor in factory.made:
         for spec in specs:
@@ -92,12 +128,13 @@ def executor_factory(request: pytest.FixtureRequest, specs: list[JobSpec]) -> It
             wait_for(
                 lambda e=executor, s=spec: e.status(s.job_id).state in ENDED,
                 f"job {spec.job_id} to stop at teardown",
+                profile.timeout,
             )
         executor.close()
 
 
 @pytest.fixture
-def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
+def make_job(tmp_path: Path, specs: list[JobSpec], executor_factory: ExecutorFactory) -> Callable[..., JobSpec]:
     """A JobSpec running the throwaway kernel. `wait=True`: it runs until `release(spec)`."""
     workdir = tmp_path / "kernel"
     workdir.mkdir()
@@ -132,6 +169,8 @@ def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
             gpu_count=gpu_count,
             env=env,
         )
+        if executor_factory.profile.image:
+            spec = replace(spec, image=executor_factory.profile.image)
         specs.append(spec)
         return spec
 
@@ -140,6 +179,31 @@ def make_job(tmp_path: Path, specs: list[JobSpec]) -> Callable[..., JobSpec]:
 
 def release(spec: JobSpec) -> None:
     (spec.job_dir / "release").touch()
+
+
+def profile_of(executor: Executor) -> Profile:
+    return PROFILES[executor.name]
+
+
+def visible_gpus(executor: Executor, gpus: tuple[str, ...]) -> str:
+    """CUDA_VISIBLE_DEVICES as the kernel sees it when handed these GPUs."""
+    if profile_of(executor).renumbers_gpus:
+        return ",".join(str(i) for i in range(len(gpus)))
+    return ",".join(gpus)
+
+
+def held_gpus(executor: Executor, gpus: tuple[str, ...]) -> tuple[str, ...]:
+    """The GPUs a RUNNING status names: those the executor handed out; none a cluster's."""
+    return gpus if profile_of(executor).gpu_pool else ()
+
+
+def started(executor: Executor) -> tuple[JobState, ...]:
+    """States a job may be in right after `submit` when it needs nothing that is taken."""
+    return (QUEUED, RUNNING, EXITED) if profile_of(executor).queued_first else (RUNNING, EXITED)
+
+
+def stop_code(executor: Executor, kernels_own: int) -> int:
+    return kernels_own if profile_of(executor).stop_codes else -signal.SIGTERM
 
 
 def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
@@ -154,11 +218,13 @@ def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> A
         time.sleep(0.02)
 
 
-def wait_for_state(executor: Executor, spec: JobSpec, state: JobState, timeout: float = 5.0) -> RunStatus:
+def wait_for_state(
+    executor: Executor, spec: JobSpec, state: JobState, timeout: float | None = None
+) -> RunStatus:
     status = wait_for(
         lambda: (s := executor.status(spec.job_id)).state == state and s,
         f"job {spec.job_id} to be {state}",
-        timeout,
+        timeout or profile_of(executor).timeout,
     )
     return status
 
@@ -167,26 +233,37 @@ def log_text(executor: Executor, spec: JobSpec) -> list[str]:
     return list(executor.logs(spec.job_id))
 
 
-def wait_for_line(executor: Executor, spec: JobSpec, line: str, timeout: float = 5.0) -> None:
-    wait_for(lambda: line in log_text(executor, spec), f"{line!r} in the log of {spec.job_id}", timeout)
+def wait_for_line(executor: Executor, spec: JobSpec, line: str, timeout: float | None = None) -> None:
+    wait_for(
+        lambda: line in log_text(executor, spec),
+        f"{line!r} in the log of {spec.job_id}",
+        timeout or profile_of(executor).timeout,
+    )
 
 
-# A platform process of its own, which the test kills with SIGKILL.
+# A platform process of its own, which the test kills with SIGKILL. Jobs in `to_start` are
+# waited for until they run, one by one, where a cluster schedules them (queued_first).
 PLATFORM = """
 import pickle, sys, time
 from vlad.executors import create_executor
-name, options, specs = pickle.loads(bytes.fromhex(sys.argv[1]))
+name, options, specs, to_start, timeout = pickle.loads(bytes.fromhex(sys.argv[1]))
 executor = create_executor(name, **options)
 for spec in specs:
-    print(spec.job_id, executor.submit(spec).state.value, flush=True)
-time.sleep(60)
+    state = executor.submit(spec).state.value
+    deadline = time.monotonic() + timeout
+    while spec.job_id in to_start and state == "queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = executor.status(spec.job_id).state.value
+    print(spec.job_id, state, flush=True)
+time.sleep(120)
 """
 
 
 def start_platform(
-    factory: ExecutorFactory, specs: list[JobSpec], **options: Any
+    factory: ExecutorFactory, specs: list[JobSpec], to_start: list[JobSpec], **options: Any
 ) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    argument = pickle.dumps((factory.name, options, specs)).hex()
+    wait = [spec.job_id for spec in to_start] if factory.profile.queued_first else []
+    argument = pickle.dumps((factory.name, factory.merged(options), specs, wait, factory.profile.timeout)).hex()
     platform = subprocess.Popen([sys.executable, "-c", PLATFORM, argument], stdout=subprocess.PIPE, text=True)
     assert platform.stdout is not None
     states = dict(platform.stdout.readline().split() for _ in specs)
@@ -197,7 +274,7 @@ def start_platform(
 def test_reports_the_kernels_exit_code_and_log(executor_factory, make_job, exit_code):
     executor = executor_factory()
     spec = make_job(exit_code=exit_code, lines=3)
-    assert executor.submit(spec).state in (RUNNING, EXITED)
+    assert executor.submit(spec).state in started(executor)
     assert wait_for_state(executor, spec, EXITED) == RunStatus(EXITED, exit_code=exit_code)
     lines = log_text(executor, spec)
     assert lines[0].startswith("start ")
@@ -209,7 +286,11 @@ def test_submit_is_idempotent(executor_factory, make_job):
     executor = executor_factory()
     spec = make_job(wait=True)
     first = executor.submit(spec)
-    assert executor.submit(spec) == first == RunStatus(RUNNING)
+    if profile_of(executor).queued_first:  # it may start between the two calls
+        assert first.state in (QUEUED, RUNNING) and executor.submit(spec).state in (QUEUED, RUNNING)
+        wait_for_line(executor, spec, "ready")
+    else:
+        assert executor.submit(spec) == first == RunStatus(RUNNING)
     release(spec)
     wait_for_state(executor, spec, EXITED)
     assert len([line for line in log_text(executor, spec) if line.startswith("start ")]) == 1
@@ -224,7 +305,7 @@ def test_status_notices_the_end_within_seconds_and_never_blocks(executor_factory
     assert executor.status(spec.job_id).state == RUNNING
     assert time.monotonic() - before < 0.5
     release(spec)
-    assert wait_for_state(executor, spec, EXITED, timeout=5).exit_code == 1
+    assert wait_for_state(executor, spec, EXITED).exit_code == 1
 
 
 def test_cancel_sends_sigterm_so_the_kernel_can_save(executor_factory, make_job):
@@ -235,7 +316,7 @@ def test_cancel_sends_sigterm_so_the_kernel_can_save(executor_factory, make_job)
     before = time.monotonic()
     executor.cancel(spec.job_id, grace_seconds=10)
     assert time.monotonic() - before < 1, "cancel must not wait for the job to end"
-    assert wait_for_state(executor, spec, EXITED).exit_code == 143
+    assert wait_for_state(executor, spec, EXITED).exit_code == stop_code(executor, 143)
     lines = log_text(executor, spec)
     assert "saved" in lines and "after" not in lines
     executor.cancel(spec.job_id)  # already gone: not an error
@@ -249,7 +330,7 @@ def test_a_kernel_ignoring_sigterm_is_killed_after_the_grace_period(executor_fac
     cancelled = time.monotonic()
     executor.cancel(spec.job_id, grace_seconds=0.5)
     assert executor.status(spec.job_id).state == RUNNING  # SIGTERM alone did not stop it
-    assert wait_for_state(executor, spec, EXITED).exit_code == -signal.SIGKILL
+    assert wait_for_state(executor, spec, EXITED).exit_code == stop_code(executor, -signal.SIGKILL)
     assert time.monotonic() - cancelled >= 0.5
     assert "after" not in log_text(executor, spec)
 
@@ -291,6 +372,8 @@ def test_a_job_it_does_not_know_is_no_error(executor_factory):
 
 
 def test_gpus_are_handed_out_and_jobs_wait_for_them_in_order(executor_factory, make_job):
+    if not executor_factory.profile.gpu_pool:
+        pytest.skip("the cluster schedules its GPUs: see the executor's own tests")
     executor = executor_factory(gpus=["0", "1"])
     a, b = make_job("a", wait=True, gpu_count=1), make_job("b", wait=True, gpu_count=1)
     c, d = make_job("c", wait=True, gpu_count=2), make_job("d", gpu_count=2)
@@ -299,8 +382,8 @@ def test_gpus_are_handed_out_and_jobs_wait_for_them_in_order(executor_factory, m
     assert executor.submit(c) == RunStatus(QUEUED, queue_position=1)
     assert executor.submit(d) == RunStatus(QUEUED, queue_position=2)
     assert executor.submit(make_job("cpu")).state in (RUNNING, EXITED)  # needs none: no wait
-    wait_for_line(executor, a, "CUDA_VISIBLE_DEVICES=0")
-    wait_for_line(executor, b, "CUDA_VISIBLE_DEVICES=1")
+    wait_for_line(executor, a, "CUDA_VISIBLE_DEVICES=" + visible_gpus(executor, ("0",)))
+    wait_for_line(executor, b, "CUDA_VISIBLE_DEVICES=" + visible_gpus(executor, ("1",)))
 
     release(a)
     wait_for_state(executor, a, EXITED)
@@ -329,14 +412,14 @@ def test_a_new_executor_takes_back_jobs_of_a_closed_one(executor_factory, make_j
     old = executor_factory(gpus=["0", "1"])
     running = make_job("running", wait=True, exit_code=7, gpu_count=1)
     queued = make_job("queued", gpu_count=2)
-    assert old.submit(running).state == RUNNING
-    assert old.submit(queued).state == QUEUED
+    assert old.submit(running).state in started(old)
     wait_for_line(old, running, "ready")
+    assert old.submit(queued).state == QUEUED
     old.close()  # the platform goes away; its jobs do not
 
     new = executor_factory(gpus=["0", "1"])
     assert new.recover([running, queued]) == {
-        running.job_id: RunStatus(RUNNING, gpus=("0",)),
+        running.job_id: RunStatus(RUNNING, gpus=held_gpus(new, ("0",))),
         queued.job_id: RunStatus(QUEUED, queue_position=1),  # "0" is still taken
     }
     release(running)
@@ -349,7 +432,9 @@ def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
     running = make_job("running", wait=True, exit_code=7, gpu_count=1)
     finished = make_job("finished", wait=True, exit_code=5)
     queued = make_job("queued", gpu_count=2)
-    platform, states = start_platform(executor_factory, [running, finished, queued], gpus=["0", "1"])
+    platform, states = start_platform(
+        executor_factory, [running, finished, queued], to_start=[running, finished], gpus=["0", "1"]
+    )
     try:
         assert states == {
             running.job_id: "running",

@@ -1,4 +1,4 @@
-"""The local executor's GPU allocator and its FIFO queue."""
+"""The GPU allocator of the local and container executors, and its FIFO queue."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from vlad.executors.local.gpus import GpuPool
+from vlad.executors.gpus import GpuPool
 
 
 @dataclass(frozen=True)

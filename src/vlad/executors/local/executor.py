@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 
 from vlad.executors.base import Executor, JobSpec, JobState, RunStatus
-from vlad.executors.local.gpus import GpuPool
+from vlad.executors.gpus import GpuPool
 from vlad.executors.local.job import CANCELLED_WHILE_QUEUED, CANNOT_START, LocalJob
 from vlad.executors.local.logs import log_lines
 from vlad.executors.local.process import empty_folder, note_in_log, start_supervised

@@ -3,10 +3,11 @@
 import json
 
 from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
 
 from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.responses import GraphOut, JobOut
-from vlad.server.services import graphs, jobs
+from vlad.server.services import graphs, job_files, jobs
 from vlad.server.services.errors import Conflict, NotFound
 from vlad.server.services.views import job_out
 
@@ -70,3 +71,10 @@ def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep, offs
 def final_metrics(job_id: str, session: SessionDep, project: ProjectDep) -> dict[str, float]:
     job = jobs.get_job(session, project, job_id)
     return graphs.final_metrics(f"{job.job_dir}/output")
+
+
+@router.get("/{job_id}/dataset/{path:path}")
+def dataset_image(job_id: str, path: str, session: SessionDep, project: ProjectDep) -> FileResponse:
+    """An image of the job's staged dataset, as an annotation names it (thumbnails in the UI)."""
+    file, media_type = job_files.dataset_image(jobs.get_job(session, project, job_id), path)
+    return FileResponse(file, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vlad.server.models import Dataset, Project
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
+from vlad.storage import ObjectStore, S3Location, StorageError
 
 MAX_UPLOAD_BYTES = 20 * 1024**3
 
@@ -37,13 +38,11 @@ def register(
     location: str,
     description: str = "",
 ) -> Dataset:
-    """Register a folder on the platform's machine (used where it is, never copied)."""
+    """Register a folder on the platform's machine (used where it is, never copied), or an
+    `s3://bucket/prefix` (downloaded into each job that uses it)."""
     _check_new(session, project, name)
     if location.startswith("s3://"):
-        raise Invalid(
-            "S3 datasets are not supported by this platform yet",
-            [field_error("location", "s3:// location", "a folder path")],
-        )
+        return _register_s3(session, project, name, training_type, location, description)
     folder = Path(location).expanduser().resolve()
     if not folder.is_dir():
         raise Invalid(
@@ -65,6 +64,53 @@ def register(
         location=str(folder),
         file_count=count,
         size_bytes=size,
+    )
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def _register_s3(
+    session: Session, project: Project, name: str, training_type: str, location: str, description: str
+) -> Dataset:
+    from vlad.server.settings import get_settings
+
+    connection = get_settings().s3_connection()
+    if connection is None:
+        raise Invalid(
+            "s3:// datasets need the platform's S3 settings: VLAD_S3_ENDPOINT_URL, "
+            "VLAD_S3_ACCESS_KEY_ID and VLAD_S3_SECRET_ACCESS_KEY",
+            [field_error("location", "no S3 connection is configured", "a folder path")],
+        )
+    try:
+        url = S3Location.parse(location)
+    except ValueError as exc:
+        problem = field_error("location", "not an S3 location", "s3://bucket/prefix")
+        raise Invalid(str(exc), [problem]) from exc
+    session.commit()  # ends the token lookup's read transaction: no network call inside one
+    store = ObjectStore(connection)
+    try:
+        store.check_bucket(url.bucket)
+        objects = store.list(url)
+    except StorageError as exc:
+        raise Invalid(
+            f"dataset location {url} cannot be read: {exc}",
+            [field_error("location", exc.message, "an s3://bucket/prefix these settings can list")],
+        ) from exc
+    if not objects:
+        raise Invalid(
+            f"{url} holds no objects at {connection.endpoint_url}",
+            [field_error("location", "empty", "a bucket and prefix holding the dataset's files")],
+        )
+    dataset = Dataset(
+        id=new_id("dataset"),
+        project_id=project.id,
+        name=name,
+        description=description,
+        training_type=training_type,
+        location=str(url),
+        file_count=len(objects),
+        size_bytes=sum(o.size for o in objects),
     )
     session.add(dataset)
     session.flush()

@@ -18,8 +18,9 @@ from vlad.server.db import Database
 from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, field_error
-from vlad.server.services.staging import stage
+from vlad.server.services.staging import S3Fetch, download_s3, stage
 from vlad.server.services.states import JobStatus
+from vlad.storage import ObjectStore, StorageError, TransferLog, log_writer
 
 log = logging.getLogger("vlad.jobs")
 
@@ -80,13 +81,22 @@ class JobLauncher:
     """Prepares a created job's files and hands it to an executor (outside any transaction)."""
 
     def __init__(
-        self, db: Database, executors: dict[str, Executor], broker: BrokerInfo, uploads_dir: Path
+        self,
+        db: Database,
+        executors: dict[str, Executor],
+        broker: BrokerInfo,
+        uploads_dir: Path,
+        store: ObjectStore | None = None,
     ) -> None:
         self.db = db
         self.executors = executors
         self.broker = broker
         self.uploads_dir = uploads_dir
+        self.store = store  # for s3:// datasets
         self.notify: Callable[[list[str]], None] = lambda job_ids: None
+        # More staging for jobs of one source (job.source), e.g. "dlaas": its data bucket.
+        # Called with (job id, job folder) after the datasets are staged, before the kernel starts.
+        self.stagers: dict[str, Callable[[str, Path], None]] = {}
 
     def executor_for(self, job: Job) -> Executor:
         return self.executors[job.executor]
@@ -124,7 +134,10 @@ class JobLauncher:
         job_dir = Path(job.job_dir)
         for sub in ("dataset", "temp", "output"):
             (job_dir / sub).mkdir(parents=True, exist_ok=True)
-        stage([(d.name, Path(d.location), role) for d, role in sources], job_dir / "dataset")
+        note = log_writer(job_dir / "kernel.log")
+        stage([(d.name, d.location, role) for d, role in sources], job_dir / "dataset", self._s3_fetch(note))
+        if job.source in self.stagers:
+            self.stagers[job.source](job_id, job_dir)
         if extra_files:
             etc = job_dir / "etc"
             for file_id in extra_files:
@@ -137,6 +150,22 @@ class JobLauncher:
         config_path.touch(mode=0o600)  # it holds the broker password
         config_path.write_text(config.to_json())
         return self.spec(job_id)
+
+    def _s3_fetch(self, note: Callable[[str], None]) -> S3Fetch | None:
+        """Downloads s3:// datasets, its progress written to the job's log."""
+        store = self.store
+        if store is None:
+            return None
+
+        def fetch(name: str, url: str, role: str, target: Path) -> int:
+            note(f"downloading dataset {name} ({url}, {role}) from {store.endpoint}")
+            try:
+                return download_s3(store, url, role, target, TransferLog(note, "downloaded", name))
+            except StorageError as exc:
+                note(f"the download of dataset {name} failed: {exc}")
+                raise
+
+        return fetch
 
     def spec(self, job_id: str) -> JobSpec:
         """The spec of a prepared job, from its record and its written files."""

@@ -1,4 +1,7 @@
-"""GPU allocation with a first-in, first-out queue of the jobs that wait for GPUs."""
+"""GPU allocation with a first-in, first-out queue of the jobs that wait for GPUs.
+
+Shared by the executors that hand out a machine's GPU ids themselves (local, docker).
+"""
 
 from __future__ import annotations
 

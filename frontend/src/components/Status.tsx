@@ -1,0 +1,40 @@
+import type { Job, JobStatus } from "../api/types";
+import { useT } from "../i18n";
+import { percent } from "../lib/format";
+
+export function StatusBadge({ status }: { status: JobStatus | string }) {
+  const t = useT();
+  const known = ["waiting", "training", "done", "failed", "stopped"].includes(status);
+  return (
+    <span className={`badge status-${status}`} data-testid="status-badge" data-status={status}>
+      {known ? t(`status.${status}` as "status.done") : status}
+    </span>
+  );
+}
+
+export function ProgressBar({ value }: { value: number | null | undefined }) {
+  const v = Math.max(0, Math.min(100, value ?? 0));
+  return (
+    <div
+      className="progress"
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(v * 10) / 10}
+      data-testid="progress"
+    >
+      <div className="progress-fill" style={{ width: `${v}%` }} />
+      <span className="progress-text">{percent(value ?? 0)}</span>
+    </div>
+  );
+}
+
+/** The status of a job as a list cell: a badge, and a progress bar while it trains. */
+export function StatusCell({ status, job }: { status: JobStatus; job: Job | null }) {
+  return (
+    <div className="status-cell">
+      <StatusBadge status={status} />
+      {status === "training" && <ProgressBar value={job?.percentage} />}
+    </div>
+  );
+}

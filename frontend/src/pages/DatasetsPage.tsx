@@ -1,0 +1,84 @@
+// Datasets and one dataset: its training type and size.
+import { Link, useParams } from "react-router-dom";
+import type { Dataset } from "../api/types";
+import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
+import { useI18n } from "../i18n";
+import { formatBytes, formatDate } from "../lib/format";
+import { useApi } from "../lib/useApi";
+
+export function DatasetsPage() {
+  const { t, lang } = useI18n();
+  const list = useApi<Dataset[]>("/datasets");
+  return (
+    <div>
+      <PageHead title={t("datasets.title")} />
+      <Card>
+        <ErrorBox error={list.error} />
+        <Loading what={list.data ?? (list.error ? null : undefined)} />
+        {list.data?.length === 0 && <Empty />}
+        {!!list.data?.length && (
+          <table className="table" data-testid="datasets-table">
+            <thead>
+              <tr>
+                <th>{t("common.name")}</th>
+                <th>{t("common.trainingType")}</th>
+                <th>{t("datasets.files")}</th>
+                <th>{t("datasets.size")}</th>
+                <th>{t("common.created")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                    <div className="muted small">{d.description}</div>
+                  </td>
+                  <td>
+                    <span className="tag">{d.training_type}</span>
+                  </td>
+                  <td>{d.file_count}</td>
+                  <td>{formatBytes(d.size_bytes)}</td>
+                  <td className="small">{formatDate(d.created_at, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+export function DatasetDetailPage() {
+  const { t, lang } = useI18n();
+  const { id = "" } = useParams();
+  const dataset = useApi<Dataset>(`/datasets/${encodeURIComponent(id)}`);
+  const d = dataset.data;
+  if (!d) return <>{dataset.error ? <ErrorBox error={dataset.error} /> : <Loading />}</>;
+  return (
+    <div data-testid="dataset-detail">
+      <PageHead
+        title={d.name}
+        sub={d.description}
+        actions={
+          <Link className="button primary" to={`/models/new?dataset=${d.id}`}>
+            {t("datasets.trainWith")}
+          </Link>
+        }
+      />
+      <Card title={t("detail.basic")}>
+        <KV
+          rows={[
+            [t("common.id"), <span className="mono">{d.id}</span>],
+            [t("common.trainingType"), <span className="tag">{d.training_type}</span>],
+            [t("datasets.files"), d.file_count],
+            [t("datasets.size"), formatBytes(d.size_bytes)],
+            [t("datasets.location"), <span className="mono small">{d.location}</span>],
+            [t("common.created"), formatDate(d.created_at, lang)],
+          ]}
+        />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+// An experiment: its runs side by side with their final metrics, and one metric of all
+// runs on one chart.
+import { useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api } from "../api/client";
+import { useJobEvents } from "../api/events";
+import type { Experiment, Graph } from "../api/types";
+import { MetricChart, type Series } from "../components/MetricChart";
+import { StatusCell } from "../components/Status";
+import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
+import { useT } from "../i18n";
+import { formatNumber } from "../lib/format";
+import { useApi, useThrottled } from "../lib/useApi";
+import { StatusCounts } from "./ExperimentsPage";
+
+interface Curves {
+  xName: string;
+  x: number[];
+  series: Series[];
+}
+
+/** One column of one graph for every run, on a shared x axis. */
+async function loadCurves(experiment: Experiment, metric: string): Promise<Curves> {
+  const dot = metric.indexOf(".");
+  const graph = metric.slice(0, dot);
+  const column = metric.slice(dot + 1);
+  const runs = await Promise.all(
+    experiment.runs.map(async (r) => {
+      try {
+        return { name: r.model.name, graph: await api<Graph>(`/jobs/${r.model.id}/graphs/${encodeURIComponent(graph)}`) };
+      } catch {
+        return { name: r.model.name, graph: null };
+      }
+    }),
+  );
+  const xs = [...new Set(runs.flatMap((r) => r.graph?.x ?? []))].sort((a, b) => a - b);
+  const series = runs.map((r) => {
+    const byX = new Map<number, number | null>();
+    r.graph?.x.forEach((x, i) => byX.set(x, r.graph!.series[column]?.[i] ?? null));
+    return { label: r.name, values: xs.map((x) => byX.get(x) ?? null) };
+  });
+  return { xName: runs.find((r) => r.graph)?.graph?.x_name ?? "", x: xs, series };
+}
+
+function varyingKeys(experiment: Experiment): string[] {
+  const spec = experiment.spec as { grid?: Record<string, unknown>; runs?: Record<string, unknown>[] };
+  return [...new Set([...Object.keys(spec.grid ?? {}), ...(spec.runs ?? []).flatMap((r) => Object.keys(r))])];
+}
+
+export function ExperimentDetailPage() {
+  const t = useT();
+  const { id = "" } = useParams();
+  const experiment = useApi<Experiment>(`/experiments/${id}`);
+  const [metric, setMetric] = useState("");
+  const [curves, setCurves] = useState<Curves | null>(null);
+  const e = experiment.data;
+
+  const metrics = useMemo(() => [...new Set(e?.runs.flatMap((r) => Object.keys(r.final_metrics)) ?? [])].sort(), [e]);
+  const chosen = metric || metrics.find((m) => m.includes("val")) || metrics[0] || "";
+  useEffect(() => {
+    if (!e || !chosen) return;
+    let cancelled = false;
+    void loadCurves(e, chosen).then((c) => !cancelled && setCurves(c));
+    return () => {
+      cancelled = true;
+    };
+  }, [e, chosen]);
+
+  const reload = useThrottled(() => void experiment.reload(), 1500);
+  useJobEvents((event) => {
+    if (!event || e?.runs.some((r) => r.model.id === event.id)) reload();
+  });
+
+  if (!e) return <>{experiment.error ? <ErrorBox error={experiment.error} /> : <Loading />}</>;
+  const keys = varyingKeys(e);
+  return (
+    <div data-testid="experiment-detail">
+      <PageHead title={e.name} sub={<StatusCounts counts={e.status_counts} />} />
+      {e.description && <p>{e.description}</p>}
+      <Card title={t("experiments.runs")} wide>
+        <div className="scroll-x">
+          <table className="table" data-testid="runs-table">
+            <thead>
+              <tr>
+                <th>{t("experiments.run")}</th>
+                <th>{t("common.status")}</th>
+                {keys.map((k) => (
+                  <th key={k} className="param">
+                    {k}
+                  </th>
+                ))}
+                {metrics.map((m) => (
+                  <th key={m} className="num">
+                    {m}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {e.runs.map((r) => (
+                <tr key={r.model.id}>
+                  <td>
+                    <Link to={`/models/${r.model.id}`}>{r.model.name}</Link>
+                  </td>
+                  <td>
+                    <StatusCell status={r.model.status} job={r.model.job} />
+                  </td>
+                  {keys.map((k) => (
+                    <td key={k} className="mono">
+                      {JSON.stringify(r.model.hyperparameters[k])}
+                    </td>
+                  ))}
+                  {metrics.map((m) => (
+                    <td key={m} className="num">
+                      {formatNumber(r.final_metrics[m])}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+      <Card
+        title={t("experiments.curves")}
+        wide
+        actions={
+          metrics.length > 0 && (
+            <label>
+              {t("experiments.metric")}{" "}
+              <select value={chosen} onChange={(ev) => setMetric(ev.target.value)} data-testid="metric-select">
+                {metrics.map((m) => (
+                  <option key={m}>{m}</option>
+                ))}
+              </select>
+            </label>
+          )
+        }
+      >
+        {!metrics.length && <Empty>{t("experiments.noMetrics")}</Empty>}
+        {curves && chosen && <MetricChart title={chosen} xName={curves.xName} x={curves.x} series={curves.series} height={320} testId="experiment-chart" />}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// Kernels and one kernel: its schema, model types (with their defaults) and GPU range.
+import { Link, useParams } from "react-router-dom";
+import type { Kernel } from "../api/types";
+import { gpuText } from "../components/KernelPicker";
+import { SchemaPanel } from "../components/SchemaPanel";
+import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
+import { useI18n } from "../i18n";
+import { formatDate } from "../lib/format";
+import { useApi } from "../lib/useApi";
+
+export function KernelsPage() {
+  const { t, lang } = useI18n();
+  const list = useApi<Kernel[]>("/kernels");
+  return (
+    <div>
+      <PageHead title={t("kernels.title")} />
+      <Card>
+        <ErrorBox error={list.error} />
+        <Loading what={list.data ?? (list.error ? null : undefined)} />
+        {list.data?.length === 0 && <Empty />}
+        {!!list.data?.length && (
+          <table className="table" data-testid="kernels-table">
+            <thead>
+              <tr>
+                <th>{t("common.name")}</th>
+                <th>{t("kernels.version")}</th>
+                <th>{t("common.trainingType")}</th>
+                <th>{t("kernels.modelTypes")}</th>
+                <th>{t("kernels.gpus")}</th>
+                <th>{t("common.created")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((k) => (
+                <tr key={k.id}>
+                  <td>
+                    <Link to={`/kernels/${k.id}`}>{k.name}</Link>
+                    <div className="muted small">{k.description}</div>
+                  </td>
+                  <td>{k.version}</td>
+                  <td>{k.training_types.join(", ")}</td>
+                  <td>{Object.keys(k.model_types).join(", ")}</td>
+                  <td>{gpuText(k)}</td>
+                  <td className="small">{formatDate(k.created_at, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+export function KernelDetailPage() {
+  const { t, lang } = useI18n();
+  const { id = "" } = useParams();
+  const kernel = useApi<Kernel>(`/kernels/${encodeURIComponent(id)}`);
+  const k = kernel.data;
+  if (!k) return <>{kernel.error ? <ErrorBox error={kernel.error} /> : <Loading />}</>;
+  return (
+    <div data-testid="kernel-detail">
+      <PageHead title={`${k.name} ${k.version}`} sub={k.description} />
+      <div className="grid two">
+        <Card title={t("detail.basic")}>
+          <KV
+            rows={[
+              [t("common.id"), <span className="mono">{k.id}</span>],
+              [t("common.trainingType"), k.training_types.join(", ")],
+              [t("kernels.gpus"), <span data-testid="gpu-range">{gpuText(k)}</span>],
+              [t("kernels.image"), k.image ?? "—"],
+              [t("kernels.executor"), k.executor ?? "default"],
+              [t("kernels.path"), <span className="mono small">{k.path ?? "—"}</span>],
+              [t("common.created"), formatDate(k.created_at, lang)],
+            ]}
+          />
+        </Card>
+        <Card title={t("kernels.modelTypes")}>
+          {Object.entries(k.model_types).map(([name, defaults]) => (
+            <details key={name} className="model-type">
+              <summary>
+                <strong>{name}</strong> <span className="muted small">{t("kernels.defaults")}</span>
+              </summary>
+              <pre className="code">{JSON.stringify(defaults, null, 2)}</pre>
+            </details>
+          ))}
+        </Card>
+      </div>
+      <Card title={t("kernels.schema")} wide>
+        <div className="grid two">
+          <SchemaPanel schema={k.schema_} />
+          <pre className="code tall">{JSON.stringify(k.schema_, null, 2)}</pre>
+        </div>
+      </Card>
+    </div>
+  );
+}

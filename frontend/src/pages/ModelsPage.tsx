@@ -1,0 +1,139 @@
+// Models: name, status (a progress bar while training), kernel, training type, datasets,
+// created, active; filter by status, search, pages from the server (offset/limit/total).
+import { useEffect, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+import { useJobEvents } from "../api/events";
+import { applyEvent, type Model, type Page } from "../api/types";
+import { Pager } from "../components/Pager";
+import { StatusCell } from "../components/Status";
+import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
+import { useI18n } from "../i18n";
+import { formatDate } from "../lib/format";
+import { useApi, useThrottled } from "../lib/useApi";
+
+const LIMIT = 20;
+const STATUSES = ["waiting", "training", "done", "failed", "stopped"] as const;
+
+export function ModelsPage() {
+  const { t, lang } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const status = params.get("status") ?? "";
+  const q = params.get("q") ?? "";
+  const offset = Number(params.get("offset") ?? 0);
+  const [search, setSearch] = useState(q);
+
+  const query = new URLSearchParams({ offset: String(offset), limit: String(LIMIT) });
+  if (status) query.set("status", status);
+  if (q) query.set("q", q);
+  const page = useApi<Page<Model>>(`/models?${query}`);
+
+  const update = (changes: Record<string, string>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v) next.set(k, v);
+      else next.delete(k);
+    }
+    setParams(next, { replace: true });
+  };
+
+  useEffect(() => {
+    if (search === q) return;
+    const id = window.setTimeout(() => update({ q: search, offset: "" }), 300);
+    return () => window.clearTimeout(id);
+  }, [search]);
+
+  const reload = useThrottled(() => void page.reload(), 2000);
+  useJobEvents((event) => {
+    const items = page.data?.items ?? [];
+    const shown = event && items.find((m) => m.id === event.id);
+    if (!event || !shown || (status && event.status !== status)) {
+      // a new job, one leaving the filter, or a gap in the stream: ask the server again
+      if (!event || event.operation === "training") reload();
+      return;
+    }
+    page.setData((p) =>
+      p && {
+        ...p,
+        items: p.items.map((m) => (m.id === event.id && m.job ? { ...m, status: event.status, job: applyEvent(m.job, event) } : m)),
+      },
+    );
+  });
+
+  return (
+    <div>
+      <PageHead
+        title={t("models.title")}
+        sub={page.data ? t("models.count", { total: page.data.total }) : undefined}
+        actions={
+          <>
+            <Link className="button" to="/models/import" data-testid="go-import">
+              {t("models.import")}
+            </Link>
+            <Link className="button primary" to="/models/new" data-testid="go-train">
+              {t("models.train")}
+            </Link>
+          </>
+        }
+      />
+      <Card>
+        <div className="toolbar">
+          <input
+            type="search"
+            placeholder={t("models.searchPlaceholder")}
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            aria-label={t("common.search")}
+            data-testid="model-search"
+          />
+          <select value={status} onChange={(e) => update({ status: e.target.value, offset: "" })} aria-label={t("models.filterStatus")} data-testid="status-filter">
+            <option value="">
+              {t("models.filterStatus")}: {t("common.all")}
+            </option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <ErrorBox error={page.error} />
+        <Loading what={page.data ?? (page.error ? null : undefined)} />
+        {page.data && page.data.items.length === 0 && <Empty />}
+        {page.data && page.data.items.length > 0 && (
+          <table className="table" data-testid="models-table">
+            <thead>
+              <tr>
+                <th>{t("common.name")}</th>
+                <th>{t("common.status")}</th>
+                <th>{t("common.kernel")}</th>
+                <th>{t("common.trainingType")}</th>
+                <th>{t("common.datasets")}</th>
+                <th>{t("common.created")}</th>
+                <th>{t("models.active")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.items.map((m) => (
+                <tr key={m.id} data-testid="model-row" data-model-id={m.id}>
+                  <td>
+                    <Link to={`/models/${m.id}`}>{m.name}</Link>
+                    <div className="muted small mono">{m.id}</div>
+                  </td>
+                  <td>
+                    <StatusCell status={m.status} job={m.job} />
+                  </td>
+                  <td>{m.kernel ?? "—"}</td>
+                  <td>{m.training_type}</td>
+                  <td className="small">{[...new Set(m.datasets.map((d) => d.name))].join(", ") || "—"}</td>
+                  <td className="small">{formatDate(m.created_at, lang)}</td>
+                  <td>{m.active ? <span className="badge active">✓ {t("models.active")}</span> : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {page.data && <Pager offset={offset} limit={LIMIT} total={page.data.total} onChange={(o) => update({ offset: o ? String(o) : "" })} />}
+      </Card>
+    </div>
+  );
+}

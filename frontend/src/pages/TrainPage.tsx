@@ -1,0 +1,266 @@
+// Train / retrain / train further (SPEC section 6). Every check the platform makes is
+// made here first, so a person sees each problem at its field before starting.
+import { useEffect, useMemo, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { api, ApiError, errorsFor, post, type FieldError } from "../api/client";
+import type { Experiment, FileOut, Kernel, Model } from "../api/types";
+import { DatasetChecklist } from "../components/DatasetChecklist";
+import { KernelPicker, KernelSummary } from "../components/KernelPicker";
+import { StatusBadge } from "../components/Status";
+import { Card, ErrorBox, FieldMessage, KV, Loading, PageHead } from "../components/ui";
+import { useT } from "../i18n";
+import { timestamp } from "../lib/format";
+import { parseErrorOffset } from "../lib/jsonPositions";
+import { checkAgainstSchema, serverProblems } from "../lib/schema";
+import { BatchSection } from "./train/BatchSection";
+import { batchProblems, emptyBatch, planBatch } from "./train/batch";
+import { GpuField, gpuProblem } from "./train/GpuField";
+import { HyperparameterSection, type ParsedJson } from "./train/HyperparameterSection";
+import { pretty, startWith, useKernelFor, useTrainSetup } from "./train/useTrainSetup";
+
+type Mode = "train" | "retrain" | "continue";
+const TITLES = { train: "train.title", retrain: "train.retrainTitle", continue: "train.continueTitle" } as const;
+
+function parse(text: string): ParsedJson {
+  try {
+    const value = JSON.parse(text);
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      return { error: { message: "the hyperparameters must be a JSON object { ... }", offset: 0 } };
+    return { value };
+  } catch (exc) {
+    const message = exc instanceof Error ? exc.message : String(exc);
+    return { error: { message, offset: parseErrorOffset(message, text) } };
+  }
+}
+
+function FieldErrors({ errors }: { errors: FieldError[] }) {
+  return (
+    <>
+      {errors.map((e, i) => (
+        <FieldMessage key={i}>
+          {e.problem}
+          {e.allowed ? ` (${e.allowed})` : ""}
+        </FieldMessage>
+      ))}
+    </>
+  );
+}
+
+export function TrainPage({ mode }: { mode: Mode }) {
+  const t = useT();
+  const navigate = useNavigate();
+  const { id } = useParams();
+  const setup = useTrainSetup(mode === "train" ? null : (id ?? null));
+  const base = setup.base.data;
+  const [kernel, setKernel] = useState<Kernel | null>(null);
+  const [modelType, setModelType] = useState("");
+  const [hpText, setHpText] = useState("");
+  const [gpu, setGpu] = useState("");
+  const [name, setName] = useState("");
+  const [nameTouched, setNameTouched] = useState(false);
+  const [description, setDescription] = useState("");
+  const [files, setFiles] = useState<File[]>([]);
+  const [batch, setBatch] = useState(emptyBatch);
+  const [picking, setPicking] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [server, setServer] = useState<{ errors: FieldError[]; hpText: string }>({ errors: [], hpText: "" });
+  const [busy, setBusy] = useState(false);
+  const [stamp] = useState(() => timestamp());
+
+  const chooseKernel = (k: Kernel | null) => {
+    const start = startWith(k, base);
+    setKernel(start.kernel);
+    setModelType(start.modelType);
+    setHpText(start.hpText);
+    setGpu(start.gpu);
+  };
+  useKernelFor(setup.trainingType, base, kernel, chooseKernel, setError);
+
+  useEffect(() => {
+    if (nameTouched || !kernel) return;
+    if (mode === "train") setName(`${kernel.name}-${modelType}-${stamp}`);
+    else if (base) setName(`${base.name}-${mode === "retrain" ? "retrained" : "continued"}`);
+  }, [kernel, modelType, base, mode, stamp, nameTouched]);
+
+  const parsed = useMemo(() => parse(hpText), [hpText]);
+  const problems = useMemo(() => {
+    const found = kernel && parsed.value ? checkAgainstSchema(kernel.schema_, parsed.value) : [];
+    const fromServer = server.hpText === hpText ? serverProblems(server.errors) : [];
+    return [...found, ...fromServer.filter((s) => !found.some((f) => f.pointer === s.pointer))];
+  }, [kernel, parsed, server, hpText]);
+  const plan = planBatch(batch);
+  const runProblems = useMemo(
+    () => (batch.enabled && kernel && parsed.value ? batchProblems(kernel.schema_, parsed.value, plan.runs) : []),
+    [batch.enabled, kernel, parsed.value, plan.runs],
+  );
+  const gpuError = gpuProblem(kernel, gpu, t);
+
+  const blockers = [
+    !setup.trainDs.length && t("train.needDataset"),
+    !kernel && t("train.needKernel"),
+    parsed.error && t("train.invalidJson", { error: parsed.error.message }),
+    problems.length > 0 && t("train.hpErrors", { count: problems.length }),
+    gpuError,
+    batch.enabled && plan.problem && t(plan.problem === "name" ? "train.batchNeedsName" : plan.problem === "list" ? "train.batchListInvalid" : "train.batchEmpty"),
+    runProblems[0],
+  ].filter(Boolean) as string[];
+
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const extra = [];
+      for (const file of files) {
+        const form = new FormData();
+        form.set("file", file);
+        extra.push((await api<FileOut>("/files", { method: "POST", body: form })).id);
+      }
+      const request = {
+        name: name.trim() || undefined,
+        description,
+        kernel: kernel!.id,
+        model_type: modelType,
+        training_datasets: setup.trainDs,
+        validation_datasets: setup.valDs,
+        hyperparameters: parsed.value,
+        extra_files: extra,
+        gpu_count: Number(gpu),
+      };
+      if (batch.enabled && mode === "train") {
+        const experiment = await post<Experiment>("/experiments", { name: batch.name, description, base: request, ...plan.body });
+        navigate(`/experiments/${experiment.id}`);
+      } else {
+        const path = mode === "train" ? "/models" : `/models/${id}/${mode}`;
+        navigate(`/models/${(await post<Model>(path, request)).id}`);
+      }
+    } catch (exc) {
+      setError(exc);
+      setServer({ errors: exc instanceof ApiError ? exc.errors : [], hpText });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const datasets = setup.datasets.data ?? [];
+  return (
+    <div>
+      <PageHead title={t(TITLES[mode])} />
+      <ErrorBox error={setup.base.error ?? setup.datasets.error} />
+      <div className="grid cards">
+        {mode !== "train" && (
+          <Card title={t("train.baseModel")} testId="base-model">
+            <Loading what={base ?? (setup.base.error ? null : undefined)} />
+            {base && (
+              <>
+                <p className="muted small">{t(mode === "retrain" ? "train.baseRetrain" : "train.baseContinue")}</p>
+                <KV
+                  rows={[
+                    [t("common.name"), <Link to={`/models/${base.id}`}>{base.name}</Link>],
+                    [t("common.status"), <StatusBadge status={base.status} />],
+                    [t("common.kernel"), base.kernel ?? "—"],
+                    [t("detail.modelType"), base.model_type ?? "—"],
+                    [t("common.trainingType"), base.training_type],
+                  ]}
+                />
+              </>
+            )}
+          </Card>
+        )}
+        <Card
+          title={t("train.kernel")}
+          testId="kernel-panel"
+          actions={
+            setup.trainingType && (
+              <button onClick={() => setPicking(true)} data-testid="choose-kernel">
+                {t("train.chooseKernel")}
+              </button>
+            )
+          }
+        >
+          {kernel ? <KernelSummary kernel={kernel} /> : <div className="muted">{t("train.noKernel")}</div>}
+          <FieldErrors errors={errorsFor(server.errors, "kernel")} />
+        </Card>
+        <Card title={t("common.datasets")}>
+          <div className="field">
+            <span>{t("train.trainingDatasets")}</span>
+            <DatasetChecklist datasets={datasets} selected={setup.trainDs} onChange={setup.setTrainDs} trainingType={setup.trainingType} testId="training-datasets" />
+            <FieldErrors errors={errorsFor(server.errors, "training_datasets")} />
+          </div>
+          <div className="field">
+            <span>{t("train.validationDatasets")}</span>
+            <DatasetChecklist datasets={datasets} selected={setup.valDs} onChange={setup.setValDs} trainingType={setup.trainingType} testId="validation-datasets" />
+            <FieldErrors errors={errorsFor(server.errors, "validation_datasets")} />
+          </div>
+        </Card>
+        <Card title={t("train.modelName")}>
+          <label className="field">
+            <span>{t("train.modelType")}</span>
+            <select
+              value={modelType}
+              disabled={!kernel}
+              data-testid="model-type"
+              onChange={(e) => {
+                setModelType(e.target.value);
+                if (kernel) setHpText(pretty(kernel.model_types[e.target.value]));
+              }}
+            >
+              {Object.keys(kernel?.model_types ?? {}).map((mt) => (
+                <option key={mt}>{mt}</option>
+              ))}
+            </select>
+            <FieldMessage kind="help">{t("train.modelTypeHelp")}</FieldMessage>
+            <FieldErrors errors={errorsFor(server.errors, "model_type")} />
+          </label>
+          <label className="field">
+            <span>{t("train.modelName")}</span>
+            <input
+              value={name}
+              data-testid="model-name"
+              onChange={(e) => {
+                setName(e.target.value);
+                setNameTouched(true);
+              }}
+            />
+            <FieldMessage kind="help">{t("train.nameHelp")}</FieldMessage>
+          </label>
+          <label className="field">
+            <span>{t("train.description")}</span>
+            <textarea rows={2} value={description} onChange={(e) => setDescription(e.target.value)} data-testid="model-description" />
+          </label>
+        </Card>
+      </div>
+      <HyperparameterSection text={hpText} onText={setHpText} parsed={parsed} schema={kernel?.schema_ ?? null} problems={problems} />
+      <div className="grid two">
+        {mode === "train" ? (
+          <BatchSection batch={batch} onChange={setBatch} plan={plan} problems={runProblems} schema={kernel?.schema_ ?? null} />
+        ) : null}
+        <Card title={t("train.extraFiles")}>
+          <label className="field">
+            <input type="file" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="extra-files" />
+            <FieldMessage kind="help">{t("train.extraFilesHelp")}</FieldMessage>
+          </label>
+          <GpuField kernel={kernel} value={gpu} onChange={setGpu} serverErrors={errorsFor(server.errors, "gpu_count")} />
+        </Card>
+      </div>
+      <ErrorBox error={error} />
+      <div className="form-actions">
+        {blockers.length > 0 && (
+          <div className="warn-box" data-testid="blockers">
+            <strong>{t("train.blocked")}</strong>
+            <ul>
+              {blockers.map((b, i) => (
+                <li key={i}>{b}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        <button className="primary big" disabled={blockers.length > 0 || busy} onClick={() => void submit()} data-testid="start-training">
+          {busy ? t("train.starting") : batch.enabled && mode === "train" ? t("train.startBatch", { count: plan.runs.length }) : t("train.start")}
+        </button>
+      </div>
+      {picking && setup.trainingType && (
+        <KernelPicker trainingType={setup.trainingType} current={kernel?.id} onPick={chooseKernel} onClose={() => setPicking(false)} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+// The validations of one model, with their live status.
+import { Link } from "react-router-dom";
+import { useJobEvents } from "../../api/events";
+import { applyEvent, type Validation } from "../../api/types";
+import { StatusCell } from "../../components/Status";
+import { Empty, ErrorBox } from "../../components/ui";
+import { useI18n } from "../../i18n";
+import { formatDate } from "../../lib/format";
+import { useApi, useThrottled } from "../../lib/useApi";
+
+export function ValidationsTable({ modelId }: { modelId: string }) {
+  const { t, lang } = useI18n();
+  const list = useApi<Validation[]>(`/validations?model_id=${encodeURIComponent(modelId)}`);
+  const reload = useThrottled(() => void list.reload(), 2000);
+  useJobEvents((event) => {
+    if (!event) return reload();
+    if (!list.data?.some((v) => v.id === event.id)) {
+      if (event.operation === "validation") reload();
+      return;
+    }
+    list.setData((vs) => vs?.map((v) => (v.id === event.id ? { ...v, status: event.status, job: applyEvent(v.job, event) } : v)));
+  });
+  if (list.error) return <ErrorBox error={list.error} />;
+  if (list.data?.length === 0) return <Empty />;
+  return (
+    <table className="table" data-testid="validations-table">
+      <thead>
+        <tr>
+          <th>{t("common.id")}</th>
+          <th>{t("validation.type")}</th>
+          <th>{t("common.status")}</th>
+          <th>{t("common.datasets")}</th>
+          <th>{t("common.created")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.data?.map((v) => (
+          <tr key={v.id}>
+            <td>
+              <Link to={`/validations/${v.id}`} className="mono">
+                {v.id}
+              </Link>
+            </td>
+            <td>{v.validation_type === "inference" ? t("validate.inference") : t("validate.validation")}</td>
+            <td>
+              <StatusCell status={v.status} job={v.job} />
+            </td>
+            <td>{v.datasets.map((d) => d.name).join(", ")}</td>
+            <td className="small">{formatDate(v.created_at, lang)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

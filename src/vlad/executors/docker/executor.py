@@ -1,0 +1,294 @@
+"""Runs each kernel as a container through the Docker Engine API (Docker, or Podman's
+Docker-compatible service), one follower thread per running container."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
+from typing import Any
+
+import docker
+from docker.errors import DockerException, ImageNotFound, NotFound
+from requests.exceptions import RequestException
+
+from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.docker.container import (
+    LABEL_GPUS,
+    LABEL_JOB,
+    LABEL_LOG_BASE,
+    ContainerOptions,
+    create_kwargs,
+)
+from vlad.executors.docker.job import CANCELLED_WHILE_QUEUED, CANNOT_START, ContainerJob
+from vlad.executors.gpus import GpuPool
+from vlad.executors.local.logs import log_lines
+from vlad.executors.local.process import empty_folder
+from vlad.executors.logcopy import LogCopy, log_size, note_in_log
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 1.0
+ENDED_STATES = ("exited", "dead", "stopped")  # Docker's and Podman's words for it
+ENGINE_ERRORS = (DockerException, RequestException)
+
+
+class ContainerExecutor(Executor):
+    """Kernels as containers of one Docker Engine (or Podman service), sharing the GPU ids
+    in `gpus` through the same FIFO queue as the local executor.
+
+    The config file is mounted read-only at /vlad_training.json and every folder it names
+    at its own path, so the file needs no rewriting. Exit codes are the container's (128 + n
+    when signal n ended it), except -9 after the hard kill of `cancel`, -15 for a job
+    cancelled while queued and 127 when the container could not be created or started (its
+    log says why). Containers carry the job id as a label and outlive the platform: `recover`
+    finds them, and `cleanup` removes them.
+    """
+
+    name = "docker"
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        gpus: list[str] | None = None,
+        grace_seconds: float = 10.0,
+        network_mode: str | None = "host",
+        extra_mounts: Sequence[str] = (),
+        use_manifest_command: bool = False,
+        user: str | None = None,
+        init: bool = True,
+        request_gpus: bool = True,
+    ) -> None:
+        self.grace_seconds = grace_seconds
+        self.options = ContainerOptions(
+            network_mode=network_mode or None,
+            extra_mounts=tuple(str(p) for p in extra_mounts),
+            use_manifest_command=use_manifest_command,
+            user=user or None,
+            init=init,
+            request_gpus=request_gpus,
+        )
+        where = base_url or os.environ.get("DOCKER_HOST") or "the default socket"
+        try:
+            self._client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
+            self._client.ping()
+        except ENGINE_ERRORS as exc:
+            raise ExecutorUnavailable(
+                f"the docker executor cannot reach a Docker Engine API at {where}: {exc}. Start "
+                "Docker or Podman's service (scripts/podman-service.sh) and set VLAD_DOCKER_BASE_URL"
+            ) from exc
+        self._pool = GpuPool([str(g) for g in gpus or []])
+        self._jobs: dict[str, ContainerJob] = {}
+        self._lock = threading.RLock()
+        self._closed = False
+
+    def submit(self, spec: JobSpec) -> RunStatus:
+        create_kwargs(spec, (), self.options, 0)  # refuses a spec that can never run here
+        with self._lock:
+            if spec.job_id not in self._jobs:
+                gpus = self._pool.request(spec.job_id, spec.gpu_count)
+                self._jobs[spec.job_id] = job = ContainerJob(spec)
+                if gpus is not None:
+                    self._launch(job, gpus)
+            return self._status(spec.job_id)
+
+    def status(self, job_id: str) -> RunStatus:
+        with self._lock:
+            return self._status(job_id)
+
+    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            return iter(())
+
+        def ended() -> bool:
+            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
+
+        return log_lines(job.spec.log_path, ended if follow else None)
+
+    def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
+        """As `Executor.cancel`: SIGTERM to the container (its init passes it on to the
+        kernel), SIGKILL after the grace period."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.ended:
+                return
+            if not job.started:
+                self._pool.withdraw(job_id)
+                self._finish(job, CANCELLED_WHILE_QUEUED)
+                return
+            job.stopping = True
+            container_id = job.container_id
+        if container_id is not None:  # else its follower signals it once it exists
+            self._signal(container_id, "SIGTERM")
+        grace = self.grace_seconds if grace_seconds is None else grace_seconds
+        timer = threading.Timer(grace, self._kill, args=(job_id,))
+        timer.daemon = True
+        timer.start()
+
+    def cleanup(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            if not job.ended:
+                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
+                return
+            container_id, temp_path = job.container_id, job.spec.temp_path
+        if container_id is not None:
+            with suppress(NotFound):
+                self._client.api.remove_container(container_id, force=True)
+        empty_folder(temp_path)
+
+    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
+        """As `Executor.recover`: containers are found by their `vlad.job` label. A job
+        without one never started (it was queued) and is submitted again."""
+        found = {
+            c.labels.get(LABEL_JOB): c
+            for c in self._client.containers.list(all=True, filters={"label": LABEL_JOB})
+        }
+        with self._lock:
+            never_started = []
+            for spec in specs:
+                if spec.job_id in self._jobs:
+                    continue
+                container = found.get(spec.job_id)
+                if container is None:
+                    never_started.append(spec)
+                else:
+                    self._adopt(spec, container)
+            for spec in never_started:
+                try:
+                    self.submit(spec)
+                except ValueError as exc:
+                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
+            return {spec.job_id: self._status(spec.job_id) for spec in specs}
+
+    def close(self) -> None:
+        # Followers keep copying the logs of running containers (a copy never duplicates
+        # lines), but a closed executor starts nothing more: a new one takes over its queue.
+        self._closed = True
+
+    def _status(self, job_id: str) -> RunStatus:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return RunStatus(JobState.UNKNOWN)
+        if job.ended:
+            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
+        if job.gpus is None:
+            return RunStatus(JobState.QUEUED, queue_position=self._pool.position(job_id))
+        return RunStatus(JobState.RUNNING, gpus=job.gpus)
+
+    def _adopt(self, spec: JobSpec, container: Any) -> None:
+        labels = container.labels
+        gpus = tuple(g for g in labels.get(LABEL_GPUS, "").split(",") if g)
+        job = self._jobs[spec.job_id] = ContainerJob(
+            spec, gpus=gpus, container_id=container.id, log_base=int(labels.get(LABEL_LOG_BASE, 0))
+        )
+        state = container.attrs.get("State", {})
+        if state.get("Status") in ENDED_STATES:
+            LogCopy(spec.log_path, job.log_base).feed(container.logs())
+            job.exit_code = job.exit_code_of(int(state.get("ExitCode", -1)))
+            return
+        self._pool.claim(spec.job_id, gpus)
+        self._start_follower(job)
+
+    def _launch(self, job: ContainerJob, gpus: tuple[str, ...]) -> None:
+        job.gpus = gpus
+        self._start_follower(job)
+
+    def _start_follower(self, job: ContainerJob) -> None:
+        job.follower = threading.Thread(
+            target=self._follow, args=(job,), name=f"vlad-docker-{job.spec.job_id}", daemon=True
+        )
+        job.follower.start()
+
+    def _follow(self, job: ContainerJob) -> None:
+        """Create and start the container when needed, copy its log, and record its end."""
+        try:
+            container = self._container_of(job)
+        except ENGINE_ERRORS as exc:
+            logger.warning("job %s: its container could not be started: %s", job.spec.job_id, exc)
+            note_in_log(job.spec.log_path, f"the container could not be started: {exc}")
+            with self._lock:
+                self._finish(job, CANNOT_START)
+            return
+        if container is None:  # cancelled before it was created
+            return
+        while True:
+            try:
+                copy = LogCopy(job.spec.log_path, job.log_base)
+                for chunk in container.logs(stream=True, follow=True):
+                    copy.feed(chunk)
+                code = int(container.wait()["StatusCode"])
+                break
+            except NotFound:
+                note_in_log(job.spec.log_path, "the container was removed by someone else")
+                code = -signal.SIGKILL
+                break
+            except ENGINE_ERRORS as exc:
+                logger.warning("job %s: lost its container's log (%s); following it again", job.spec.job_id, exc)
+                time.sleep(RETRY_SECONDS)
+        with self._lock:
+            self._finish(job, job.exit_code_of(code))
+
+    def _container_of(self, job: ContainerJob) -> Any:
+        """The job's container, running; None when the job was cancelled before it existed."""
+        if job.container_id is not None:  # adopted after a restart
+            container = self._client.containers.get(job.container_id)
+            if container.status in ("created", "configured"):
+                container.start()
+            return container
+        with self._lock:
+            if job.stopping:
+                self._finish(job, CANCELLED_WHILE_QUEUED)
+                return None
+        gpus = job.gpus or ()
+        try:
+            self._client.images.get(job.spec.image)
+        except ImageNotFound:
+            note_in_log(job.spec.log_path, f"pulling image {job.spec.image}")
+            self._client.images.pull(job.spec.image)
+        job.log_base = log_size(job.spec.log_path)
+        container = self._client.containers.create(**create_kwargs(job.spec, gpus, self.options, job.log_base))
+        try:
+            container.start()
+        except ENGINE_ERRORS:
+            with suppress(*ENGINE_ERRORS):
+                container.remove(force=True)
+            raise
+        with self._lock:
+            job.container_id = container.id
+            stopping = job.stopping
+        if stopping:  # cancel came while the container was being made
+            self._signal(container.id, "SIGTERM")
+        return container
+
+    def _finish(self, job: ContainerJob, exit_code: int) -> None:
+        job.exit_code = exit_code
+        self._pool.release(job.spec.job_id)
+        if not self._closed:
+            for job_id, gpus in self._pool.pop_ready():
+                self._launch(self._jobs[job_id], gpus)
+
+    def _kill(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.ended:
+                return
+            job.killed = True
+            container_id = job.container_id
+        if container_id is not None:
+            self._signal(container_id, "SIGKILL")
+
+    def _signal(self, container_id: str, signal_name: str) -> None:
+        try:
+            self._client.api.kill(container_id, signal=signal_name)
+        except ENGINE_ERRORS as exc:  # gone or ended already
+            logger.debug("%s to container %s: %s", signal_name, container_id, exc)
+

@@ -1,0 +1,81 @@
+"""What a job is to the Ray Jobs API (entrypoint, environment) and what its answers mean:
+the exit code of an ended job, and the kernel's own lines in a job log that Ray adds to."""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+import signal
+
+from vlad.executors.base import JobSpec
+
+METADATA_JOB = "vlad.job"
+METADATA_LOG_BASE = "vlad.log_base"  # the log file's size when it was submitted (vlad.executors.logcopy)
+# Lines of Ray's job manager and supervisor in a job's log, e.g.
+# "2026-11-22 19:08:57,506\tINFO job_manager.py:581 -- Runtime env is setting up."
+RAY_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\t(DEBUG|INFO|WARNING|ERROR|CRITICAL) job_(manager|supervisor)\.py:\d+ -- "
+)
+EXIT_CODE_IN_MESSAGE = re.compile(r"exit code (-?\d+)")
+
+
+def entrypoint(spec: JobSpec, python: str | None) -> str:
+    """The shell command Ray runs: the kernel's command in its folder (not uploaded: the
+    cluster sees this file system). `python`: what a bare `python` in the command becomes."""
+    if not spec.command:
+        raise ValueError(
+            f"job {spec.job_id} has no command to run; a kernel's `command` "
+            "is an argv list such as ['python', '-m', 'kernel']"
+        )
+    argv = list(spec.command)
+    if python and argv[0] in ("python", "python3"):
+        argv[0] = python
+    return f"cd {shlex.quote(str(spec.workdir))} && exec {shlex.join(argv)}"
+
+
+def environment(spec: JobSpec, grace_seconds: float) -> dict[str, str]:
+    env = {
+        "PYTHONUNBUFFERED": "1",
+        **spec.env,
+        "VLAD_TRAINING_CONFIG": str(spec.config_path),
+        # Read by the job's supervisor: SIGTERM, then SIGKILL after this many whole seconds.
+        "RAY_JOB_STOP_WAIT_TIME_S": str(max(1, math.ceil(grace_seconds))),
+    }
+    if spec.gpu_count == 0:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # as on every executor: no GPU, the kernel uses the CPU
+    return env  # with GPUs, Ray sets CUDA_VISIBLE_DEVICES to the ones it hands out
+
+
+def exit_code(status: str, driver_exit_code: int | None, message: str | None) -> int:
+    """The job's exit code from Ray's status: Ray does not report a stopped job's own code."""
+    if status == "SUCCEEDED":
+        return 0
+    if status == "STOPPED":
+        return -signal.SIGTERM
+    if driver_exit_code is not None:
+        return int(driver_exit_code)
+    found = EXIT_CODE_IN_MESSAGE.search(message or "")
+    return int(found.group(1)) if found else 1
+
+
+class KernelLines:
+    """Keeps the kernel's lines of a Ray job log, in order, dropping the lines Ray adds (its
+    job manager's and the "Running entrypoint for job ..." line). Feed it the log's text
+    from its beginning; a line is passed on once complete (`end` passes the last one)."""
+
+    def __init__(self, submission_id: str, entrypoint: str) -> None:
+        self._entry_line = f"Running entrypoint for job {submission_id}: {entrypoint}"
+        self._partial = ""
+
+    def feed(self, text: str) -> bytes:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        return "".join(line + "\n" for line in lines if self._kept(line)).encode()
+
+    def end(self) -> bytes:
+        partial, self._partial = self._partial, ""
+        return partial.encode() if partial and self._kept(partial) else b""
+
+    def _kept(self, line: str) -> bool:
+        return line != self._entry_line and not RAY_LINE.match(line)

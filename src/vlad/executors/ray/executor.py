@@ -1,0 +1,303 @@
+"""Runs each kernel as a job of a Ray cluster, through the Ray Jobs API (JobSubmissionClient)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ray.job_submission import JobStatus, JobSubmissionClient
+
+from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.local.logs import log_lines
+from vlad.executors.local.process import empty_folder
+from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.ray.entry import (
+    METADATA_JOB,
+    METADATA_LOG_BASE,
+    KernelLines,
+    entrypoint,
+    environment,
+    exit_code,
+)
+
+logger = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+
+
+@dataclass
+class RayJob:
+    spec: JobSpec
+    entrypoint: str
+    log_base: int
+    submitted: float  # when Ray took it (ms): the order of the queue
+    ray_status: str = JobStatus.PENDING.value
+    exit_code: int | None = None  # set once it has ended and its log is copied
+    follower: threading.Thread | None = field(default=None, repr=False)
+
+
+class RayExecutor(Executor):
+    """Kernels as Ray jobs; the submission id is the job id, so a restarted platform finds them.
+
+    Ray schedules the GPUs (`entrypoint_num_gpus`) and sets CUDA_VISIBLE_DEVICES: a job that
+    needs more GPUs than are free waits as PENDING, shown as QUEUED with its place among this
+    executor's waiting jobs (Ray does not promise that order). Set the head node's
+    RAY_JOB_START_TIMEOUT_SECONDS above the longest wait: Ray fails a job pending longer
+    (900 s by default). Exit codes: the kernel's; -15 for a stopped job (Ray does not report
+    the kernel's own). The stop's grace period is fixed when the job is submitted (whole
+    seconds: Ray's supervisor reads RAY_JOB_STOP_WAIT_TIME_S from the job's environment).
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str = "http://127.0.0.1:8265",
+        grace_seconds: float = 10.0,
+        python: str | None = None,
+        autoscaling: bool = False,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.address = address
+        self.grace_seconds = grace_seconds
+        # A bare `python` in a kernel's command: this platform's interpreter by default (the
+        # cluster shares this machine's file system), else e.g. "python" for the workers' own.
+        self.python = python if python is not None else sys.executable
+        self.autoscaling = autoscaling  # nodes come on demand: never refuse a job for its GPUs
+        try:
+            self._client = JobSubmissionClient(address)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ExecutorUnavailable(
+                f"the ray executor cannot reach a Ray cluster's dashboard at {address}: {exc}. "
+                "Start one (ray start --head) and set VLAD_RAY_ADDRESS"
+            ) from exc
+        self._jobs: dict[str, RayJob] = {}
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(poll_seconds,), name="vlad-ray-watch", daemon=True
+        )
+        self._watcher.start()
+
+    def submit(self, spec: JobSpec) -> RunStatus:
+        with self._lock:
+            if spec.job_id in self._jobs:
+                return self._status(spec.job_id)
+        entry = entrypoint(spec, self.python)
+        self._check_gpus(spec)
+        base = log_size(spec.log_path)
+        try:
+            self._client.submit_job(
+                entrypoint=entry,
+                submission_id=spec.job_id,
+                entrypoint_num_gpus=spec.gpu_count or None,
+                runtime_env={"env_vars": environment(spec, self.grace_seconds)},
+                metadata={**spec.labels, METADATA_JOB: spec.job_id, METADATA_LOG_BASE: str(base)},
+            )
+        except RuntimeError:
+            if self._info(spec.job_id) is None:
+                raise
+            return self.recover([spec])[spec.job_id]  # submitted already (by a platform now gone)
+        with self._lock:
+            if spec.job_id not in self._jobs:
+                self._jobs[spec.job_id] = RayJob(spec, entry, base, submitted=time.time() * 1000)
+            return self._status(spec.job_id)
+
+    def status(self, job_id: str) -> RunStatus:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is not None and self._stop.is_set():  # closed: nobody watches, so look now
+            self._refresh(job)
+        with self._lock:
+            return self._status(job_id)
+
+    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            return iter(())
+
+        def ended() -> bool:
+            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
+
+        return log_lines(job.spec.log_path, ended if follow else None)
+
+    def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
+        """As `Executor.cancel`, except that the grace period is the one the job was submitted
+        with: Ray's stop takes none. A job still pending leaves Ray's queue at once."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.exit_code is not None:
+                return
+        try:
+            self._client.stop_job(job_id)
+        except RuntimeError as exc:  # ended or gone already
+            logger.debug("stop of Ray job %s: %s", job_id, exc)
+
+    def cleanup(self, job_id: str) -> None:
+        """As `Executor.cleanup`. The Ray job stays in the cluster's history (and dashboard)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            if job.exit_code is None:
+                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
+                return
+        empty_folder(job.spec.temp_path)
+
+    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
+        """As `Executor.recover`: jobs are found by their submission id; one Ray has never
+        seen is submitted again."""
+        for spec in specs:
+            with self._lock:
+                if spec.job_id in self._jobs:
+                    continue
+            info = self._info(spec.job_id)
+            if info is None:
+                try:
+                    self.submit(spec)
+                except (ValueError, RuntimeError) as exc:
+                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
+                continue
+            metadata = info.metadata or {}
+            job = RayJob(
+                spec,
+                info.entrypoint,
+                int(metadata.get(METADATA_LOG_BASE, 0)),
+                submitted=float(info.start_time or 0),
+            )
+            with self._lock:
+                self._jobs.setdefault(spec.job_id, job)
+            self._apply(job, info, wait_for_log=True)
+        with self._lock:
+            return {spec.job_id: self._status(spec.job_id) for spec in specs}
+
+    def close(self) -> None:
+        # Followers finish copying the logs of running jobs; statuses are then asked of Ray.
+        self._stop.set()
+        self._watcher.join(timeout=5)
+
+    def _status(self, job_id: str) -> RunStatus:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return RunStatus(JobState.UNKNOWN)
+        if job.exit_code is not None:
+            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
+        if job.ray_status == JobStatus.PENDING.value:
+            waiting = sorted(
+                (j.submitted, j.spec.job_id)
+                for j in self._jobs.values()
+                if j.exit_code is None and j.ray_status == JobStatus.PENDING.value
+            )
+            return RunStatus(JobState.QUEUED, queue_position=waiting.index((job.submitted, job_id)) + 1)
+        return RunStatus(JobState.RUNNING)  # the GPU ids are Ray's to know
+
+    def _check_gpus(self, spec: JobSpec) -> None:
+        if spec.gpu_count <= 0 or self.autoscaling:
+            return
+        from ray.util.state import list_nodes
+
+        try:
+            nodes = list_nodes(address=self.address, filters=[("state", "=", "ALIVE")], detail=True)
+        except Exception as exc:  # noqa: BLE001 - no answer is no reason to refuse the job
+            logger.warning("could not list the Ray cluster's nodes: %s", exc)
+            return
+        most = max((int(n.resources_total.get("GPU", 0)) for n in nodes), default=0)
+        if spec.gpu_count > most:
+            raise ValueError(
+                f"job {spec.job_id} needs {spec.gpu_count} GPU{'s' * (spec.gpu_count != 1)}; this "
+                f"executor has {most} on its largest node (Ray cluster at {self.address}). "
+                f"Ask for at most {most}, or set VLAD_RAY_AUTOSCALING if the cluster adds nodes."
+            )
+
+    def _info(self, job_id: str) -> Any:
+        """Ray's record of the job; None when Ray has none."""
+        try:
+            return self._client.get_job_info(job_id)
+        except RuntimeError as exc:
+            if "404" in str(exc) or "does not exist" in str(exc):
+                return None
+            raise
+
+    def _refresh(self, job: RayJob) -> None:
+        if job.exit_code is not None:
+            return
+        try:
+            info = self._info(job.spec.job_id)
+        except (RuntimeError, ConnectionError) as exc:
+            logger.warning("could not ask Ray about job %s: %s", job.spec.job_id, exc)
+            return
+        if info is not None:
+            self._apply(job, info)
+
+    def _apply(self, job: RayJob, info: Any, wait_for_log: bool = False) -> None:
+        """Take in Ray's record; once the job has left the queue, copy its log."""
+        with self._lock:
+            job.ray_status = info.status.value
+            job.submitted = float(info.start_time or job.submitted)
+            if job.ray_status == JobStatus.PENDING.value or job.follower is not None:
+                return
+            job.follower = threading.Thread(
+                target=self._follow, args=(job,), name=f"vlad-ray-{job.spec.job_id}", daemon=True
+            )
+            job.follower.start()
+        if wait_for_log and info.status.is_terminal():
+            job.follower.join(timeout=30)
+
+    def _follow(self, job: RayJob) -> None:
+        """Copy the job's log while it runs, then all of it once more, then record its end."""
+        job_id = job.spec.job_id
+        while True:
+            try:
+                asyncio.run(self._tail(job))
+            except Exception as exc:  # noqa: BLE001 - the stream broke: follow it again
+                logger.debug("log of Ray job %s: %s", job_id, exc)
+            info = self._info_or_none(job_id)
+            if info is None or info.status.is_terminal():
+                break
+            time.sleep(RETRY_SECONDS)
+        # The stream may have missed the end; the full log fills in what the file lacks.
+        try:
+            text = self._client.get_job_logs(job_id)
+        except (RuntimeError, ConnectionError) as exc:
+            logger.debug("log of Ray job %s: %s", job_id, exc)
+            text = ""
+        lines = KernelLines(job_id, job.entrypoint)
+        copy = LogCopy(job.spec.log_path, job.log_base)
+        copy.feed(lines.feed(text) + lines.end())
+        with self._lock:
+            job.ray_status = info.status.value if info else JobStatus.FAILED.value
+            job.exit_code = (
+                exit_code(info.status.value, getattr(info, "driver_exit_code", None), info.message) if info else 1
+            )
+
+    async def _tail(self, job: RayJob) -> None:
+        lines = KernelLines(job.spec.job_id, job.entrypoint)
+        copy = LogCopy(job.spec.log_path, job.log_base)
+        async for text in self._client.tail_job_logs(job.spec.job_id):
+            copy.feed(lines.feed(text))
+        copy.feed(lines.end())
+
+    def _info_or_none(self, job_id: str) -> Any:
+        for _ in range(30):
+            try:
+                return self._info(job_id)
+            except (RuntimeError, ConnectionError) as exc:
+                logger.debug("Ray job %s: %s", job_id, exc)
+                time.sleep(RETRY_SECONDS)
+        return None
+
+    def _watch(self, poll_seconds: float) -> None:
+        while not self._stop.wait(poll_seconds):
+            with self._lock:
+                jobs = [job for job in self._jobs.values() if job.exit_code is None]
+            for job in jobs:
+                try:
+                    self._refresh(job)
+                except Exception:
+                    logger.exception("the ray executor's watcher failed; it carries on")
