@@ -70,12 +70,8 @@ def api(platform: RunningPlatform) -> Iterator[Api]:
 
 def vlad(platform: RunningPlatform, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """The `vlad` command, as a person would run it against this platform."""
-    from vlad.cli.main import app
-
-    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
-    module = "vlad.cli.main" if "train" in names else "vlad.cli.dlaas_cmd"  # until main registers them
     return subprocess.run(
-        [sys.executable, "-m", module, *args],
+        [sys.executable, "-m", "vlad.cli.main", *args],
         env={**platform.env, "COLUMNS": "200"},
         capture_output=True,
         text=True,

@@ -96,17 +96,20 @@ def show(ref: Annotated[str, typer.Argument(help="Dataset id or name.")], as_jso
 @app.command("register")
 def register(
     name: Annotated[str, typer.Argument(help="A name for the dataset (unique in the project).")],
-    location: Annotated[Path, typer.Argument(help="Its folder, as the platform's machine sees it.")],
+    location: Annotated[
+        str, typer.Argument(help="Its folder, as the platform's machine sees it, or s3://bucket/prefix.")
+    ],
     training_type: TypeOpt,
     description: DescriptionOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Register a folder that is already on the platform's machine (nothing is copied)."""
+    """Register a dataset where it is: a folder on the platform's machine (nothing is copied),
+    or an S3 prefix (downloaded into each job that uses it)."""
     body = {
         "name": name,
         "training_type": training_type,
         "description": description,
-        "location": str(location.expanduser().resolve()),
+        "location": location if location.startswith("s3://") else str(Path(location).expanduser().resolve()),
     }
     _done(connect().post("/datasets", body), as_json, "Registered")
 

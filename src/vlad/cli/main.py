@@ -15,6 +15,7 @@ from vlad.cli import (
     cmd_models,
     cmd_token,
     cmd_validations,
+    dlaas_cmd,
     kernel_cmd,
 )
 
@@ -27,6 +28,8 @@ app.add_typer(cmd_models.app, name="models")
 app.add_typer(cmd_validations.app, name="validations")
 app.add_typer(cmd_experiments.app, name="experiments")
 app.add_typer(cmd_token.app, name="token")
+# The DLaaS way (seed 003): `vlad train MODEL.zip MANIFEST.yaml`, `vlad list trained-models`, ...
+dlaas_cmd.register(app)
 console = Console(stderr=True)
 
 

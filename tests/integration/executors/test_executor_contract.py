@@ -206,7 +206,7 @@ def stop_code(executor: Executor, kernels_own: int) -> int:
     return kernels_own if profile_of(executor).stop_codes else -signal.SIGTERM
 
 
-def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> Any:
+def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0, interval: float = 0.02) -> Any:
     """Poll until `predicate()` is truthy; its value. Fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -215,7 +215,7 @@ def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> A
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.02)
+        time.sleep(interval)
 
 
 def wait_for_state(
@@ -442,7 +442,11 @@ def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
             queued.job_id: "queued",
         }
         for spec in (running, finished):
-            wait_for(lambda s=spec: (s.temp_path / "scratch.bin").exists(), "the kernel to start")
+            wait_for(
+                lambda s=spec: (s.temp_path / "scratch.bin").exists(),
+                "the kernel to start",
+                executor_factory.profile.timeout,
+            )
         platform.kill()
         platform.wait()
 
@@ -451,11 +455,13 @@ def test_jobs_survive_the_platform_being_killed(executor_factory, make_job):
         wait_for(
             lambda: executor_factory().recover([finished])[finished.job_id].state == EXITED,
             "an executor to find the finished job",
+            executor_factory.profile.timeout,
+            interval=0.3,  # each try makes an executor
         )
 
         new = executor_factory(gpus=["0", "1"])
         assert new.recover([running, finished, queued]) == {
-            running.job_id: RunStatus(RUNNING, gpus=("0",)),
+            running.job_id: RunStatus(RUNNING, gpus=held_gpus(new, ("0",))),
             finished.job_id: RunStatus(EXITED, exit_code=5),
             queued.job_id: RunStatus(QUEUED, queue_position=1),
         }

@@ -58,9 +58,12 @@ def show(experiment_id: str, session: SessionDep, project: ProjectDep) -> Experi
 @router.delete("/{experiment_id}", status_code=204)
 def delete(experiment_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> None:
     experiment = experiments.get(session, project, experiment_id)
+    stopped = [platform.stop_job(m.job.id) for m in experiments.runs(session, experiment) if m.job]
+    if any(stopped):
+        session.rollback()  # the stops were written by other sessions: read afresh, then delete
+        experiment = experiments.get(session, project, experiment_id)
     for model in experiments.runs(session, experiment):
         if model.job is not None:
-            platform.stop_job(model.job.id)
             session.delete(model.job)
         session.delete(model)
     session.delete(experiment)

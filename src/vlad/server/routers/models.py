@@ -133,8 +133,9 @@ def show(model_id: str, session: SessionDep, project: ProjectDep, platform: Plat
 @router.delete("/{model_id}", status_code=204)
 def delete(model_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> None:
     model = training.get_model(session, project, model_id)
-    if model.job is not None:
-        platform.stop_job(model.job.id)
+    if model.job is not None and platform.stop_job(model.job.id):
+        session.rollback()  # the stop was written by another session: read afresh, then delete
+        model = training.get_model(session, project, model_id)
     training.delete_model(session, model)
 
 

@@ -46,6 +46,8 @@ def download_results(validation_id: str, session: SessionDep, project: ProjectDe
 @router.delete("/{validation_id}", status_code=204)
 def delete(validation_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> None:
     validation = validations.get(session, project, validation_id)
-    platform.stop_job(validation.id)
+    if platform.stop_job(validation.id):
+        session.rollback()  # the stop was written by another session: read afresh, then delete
+        validation = validations.get(session, project, validation_id)
     session.delete(validation.job)
     session.delete(validation)

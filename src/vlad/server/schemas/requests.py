@@ -20,7 +20,7 @@ class KernelRegister(Strict):
 class DatasetRegister(Strict):
     name: str
     training_type: str
-    location: str = Field(description="A folder on the server")
+    location: str = Field(description="A folder on the server, or s3://bucket/prefix")
     description: str = ""
 
 
