@@ -87,7 +87,8 @@ def test_validation_scores_and_auto_labels(api: Api, trained: dict):
     assert scores["results"]["accuracy"] > 0.8
     assert len(scores["results"]["confusion_matrix"]["labels"]) == 10
     annotations = labels["results"]["annotations"]
-    assert len(annotations) == 360 and {"image", "label", "score"} <= set(annotations[0])
+    assert len(annotations) == 1797 and {"image", "label", "score"} <= set(annotations[0])
+    assert {a["image"].split("/")[0] for a in annotations} == {"train", "val"}  # the whole dataset
     download = api.get(f"/validations/{labels['id']}/results")
     assert json.loads(download.content)["annotations"] == annotations
     assert labels["id"] in [

@@ -400,6 +400,36 @@ def test_gpus_are_handed_out_and_jobs_wait_for_them_in_order(executor_factory, m
     wait_for_state(executor, c, EXITED)
 
 
+def test_a_cluster_starts_jobs_when_its_gpus_free_up(executor_factory, make_job):
+    """Where the cluster schedules GPUs (the profile's cluster has a node with 2)."""
+    if executor_factory.profile.gpu_pool:
+        pytest.skip("the executor hands out GPUs itself: see the test above")
+    executor = executor_factory()
+    a, b = make_job("a", wait=True, gpu_count=1), make_job("b", wait=True, gpu_count=1)
+    c, d = make_job("c", wait=True, gpu_count=2), make_job("d", gpu_count=2)
+    for spec in (a, b):
+        executor.submit(spec)
+        wait_for_line(executor, spec, "ready")
+    assert executor.status(a.job_id) == executor.status(b.job_id) == RunStatus(RUNNING)
+    assert executor.submit(c) == RunStatus(QUEUED, queue_position=1)
+    assert executor.submit(d) == RunStatus(QUEUED, queue_position=2)
+    lines = log_text(executor, a) + log_text(executor, b)
+    assert {"CUDA_VISIBLE_DEVICES=0", "CUDA_VISIBLE_DEVICES=1"} <= set(lines)
+
+    release(a)
+    wait_for_state(executor, a, EXITED)
+    time.sleep(1)  # time enough for the cluster to start c, were it wrong to
+    assert executor.status(c.job_id) == RunStatus(QUEUED, queue_position=1)  # 1 GPU free of 2
+    executor.cancel(d.job_id)
+    assert wait_for_state(executor, d, EXITED).exit_code == -signal.SIGTERM
+    assert log_text(executor, d) == []  # it never started
+    release(b)
+    wait_for_state(executor, c, RUNNING)
+    wait_for_line(executor, c, "CUDA_VISIBLE_DEVICES=0,1")
+    release(c)
+    assert wait_for_state(executor, c, EXITED).exit_code == 0
+
+
 def test_refuses_a_job_needing_more_gpus_than_it_has(executor_factory, make_job):
     executor = executor_factory(gpus=["0", "1"])
     spec = make_job(gpu_count=4)

@@ -5,7 +5,10 @@ A dataset that has a folder named after the role (`train/`, `val/`) gives that f
 otherwise all of it. Hard links cost nothing and work inside containers; across file
 systems the files are copied.
 
-A dataset registered as `s3://bucket/prefix` is downloaded instead, by the same rule: the
+The role `all` (auto-labeling, which labels a whole dataset) keeps a dataset's split
+folders as they are (`train/`, `val/`, `test/`); a dataset without them goes to `val/`.
+
+A dataset registered as `s3://bucket/prefix` is downloaded instead, by the same rules: the
 objects under `<prefix>/<role>/` when there are any, else all of them.
 """
 
@@ -30,13 +33,29 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+SPLITS = ("train", "val", "test")
+
+
 def download_s3(
     store: ObjectStore, url: str, role: str, target: Path, progress: Progress | None = None
 ) -> int:
+    """Download for `role` into `target` (= `dataset_path/<role>`)."""
     location = S3Location.parse(url)
+    if role == "all":
+        splits = [s for s in SPLITS if store.list(location.child(s))]
+        if not splits:
+            return store.download(location, target.parent / "val", progress)[0]
+        return sum(store.download(location.child(s), target.parent / s, progress)[0] for s in splits)
     by_role = location.child(role)
     files, _ = store.download(by_role if store.list(by_role) else location, target, progress)
     return files
+
+
+def _roots(folder: Path, role: str) -> list[tuple[Path, str]]:
+    """(source folder, target role folder) pairs for one local dataset."""
+    if role == "all":
+        return [(folder / s, s) for s in SPLITS if (folder / s).is_dir()] or [(folder, "val")]
+    return [(folder / role if (folder / role).is_dir() else folder, role)]
 
 
 def stage(
@@ -53,13 +72,11 @@ def stage(
                 )
             count += fetch_s3(name, str(location), role, dataset_path / role)
             continue
-        folder = Path(location)
-        root = folder / role if (folder / role).is_dir() else folder
-        for source in sorted(p for p in root.rglob("*") if p.is_file()):
-            relative = source.relative_to(root)
-            target = dataset_path / role / relative
-            if target.exists():  # the same file name in two datasets of one role
-                target = target.with_name(f"{name}__{target.name}")
-            _link_or_copy(source, target)
-            count += 1
+        for root, into in _roots(Path(location), role):
+            for source in sorted(p for p in root.rglob("*") if p.is_file()):
+                target = dataset_path / into / source.relative_to(root)
+                if target.exists():  # the same file name in two datasets of one role
+                    target = target.with_name(f"{name}__{target.name}")
+                _link_or_copy(source, target)
+                count += 1
     return count

@@ -47,7 +47,9 @@ def create(
             f"kernel {kernel.name} does not support training type {model.training_type!r}",
             [field_error("kernel", "wrong training type", f"a kernel supporting {model.training_type}")],
         )
-    datasets = _datasets(session, project, request.datasets, "val", "datasets")
+    # Auto-labeling labels a whole dataset; a validation scores its validation split.
+    role = "all" if request.validation_type == "inference" else "val"
+    datasets = _datasets(session, project, request.datasets, role, "datasets")
     wrong = [d.name for d, _ in datasets if d.training_type != model.training_type]
     if wrong:
         raise Invalid(
