@@ -4,6 +4,12 @@
 set -euo pipefail
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+# The docker executor's tests: Podman's Docker-compatible API, with runc (crun cannot raise
+# rlimits on these VMs). Ray's tests run in a private network namespace: unshare and ip.
+command -v podman >/dev/null || missing+=(podman)
+command -v runc >/dev/null || missing+=(runc)
+command -v unshare >/dev/null || missing+=(util-linux)
+command -v ip >/dev/null || missing+=(iproute2)
 if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   # Only for legible Korean in the screenshots the tests save; the tests pass without it.

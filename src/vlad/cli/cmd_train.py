@@ -87,72 +87,47 @@ def train(
     )
 
 
-def retrain(
-    model_id: ModelId,
-    dataset: DatasetsOpt = None,
-    val_dataset: ValDatasetsOpt = None,
-    kernel: KernelOpt = None,
-    model_type: ModelTypeOpt = None,
-    name: NameOpt = None,
-    description: DescriptionOpt = "",
-    set_: SetOpt = None,
-    hyperparameters: HyperparametersOpt = None,
-    gpus: GpusOpt = None,
-    extra_file: ExtraFilesOpt = None,
-    follow: FollowOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Train a new model from scratch with MODEL_ID's settings; options override them."""
-    _submit(
-        f"/models/{model_id}/retrain",
-        base_model=model_id,
-        follow=follow,
-        as_json=as_json,
-        datasets=dataset,
-        val_datasets=val_dataset,
-        kernel=kernel,
-        model_type=model_type,
-        name=name,
-        description=description,
-        settings=set_,
-        hyperparameters_file=hyperparameters,
-        gpus=gpus,
-        extra_files=extra_file,
-    )
+def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
+    """A command that starts a new model from MODEL_ID (`retrain` or `continue`)."""
+
+    def command(
+        model_id: ModelId,
+        dataset: DatasetsOpt = None,
+        val_dataset: ValDatasetsOpt = None,
+        kernel: KernelOpt = None,
+        model_type: ModelTypeOpt = None,
+        name: NameOpt = None,
+        description: DescriptionOpt = "",
+        set_: SetOpt = None,
+        hyperparameters: HyperparametersOpt = None,
+        gpus: GpusOpt = None,
+        extra_file: ExtraFilesOpt = None,
+        follow: FollowOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        _submit(
+            f"/models/{model_id}/{action}",
+            base_model=model_id,
+            follow=follow,
+            as_json=as_json,
+            datasets=dataset,
+            val_datasets=val_dataset,
+            kernel=kernel,
+            model_type=model_type,
+            name=name,
+            description=description,
+            settings=set_,
+            hyperparameters_file=hyperparameters,
+            gpus=gpus,
+            extra_files=extra_file,
+        )
+
+    command.__doc__ = doc
+    return command
 
 
-def train_further(
-    model_id: ModelId,
-    dataset: DatasetsOpt = None,
-    val_dataset: ValDatasetsOpt = None,
-    kernel: KernelOpt = None,
-    model_type: ModelTypeOpt = None,
-    name: NameOpt = None,
-    description: DescriptionOpt = "",
-    set_: SetOpt = None,
-    hyperparameters: HyperparametersOpt = None,
-    gpus: GpusOpt = None,
-    extra_file: ExtraFilesOpt = None,
-    follow: FollowOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Additional training: a new model that starts from MODEL_ID's weights."""
-    _submit(
-        f"/models/{model_id}/continue",
-        base_model=model_id,
-        follow=follow,
-        as_json=as_json,
-        datasets=dataset,
-        val_datasets=val_dataset,
-        kernel=kernel,
-        model_type=model_type,
-        name=name,
-        description=description,
-        settings=set_,
-        hyperparameters_file=hyperparameters,
-        gpus=gpus,
-        extra_files=extra_file,
-    )
+retrain = _from_base("retrain", "Train a new model from scratch with MODEL_ID's settings; options override them.")
+train_further = _from_base("continue", "Additional training: a new model that starts from MODEL_ID's weights.")
 
 
 def import_model(

@@ -4,14 +4,15 @@
         podman.import_image("localhost/vlad-host-python", path_env="/venv/bin:/usr/bin:/bin")
         ContainerExecutor(base_url=podman.url, ...)
 
-Its storage (vfs: no overlay mounts to leak), run state and `containers.conf` live in its
-folder; stopping it removes its containers, ends the service and deletes the folder.
+Its storage (vfs: no overlay mounts to leak), run state, events log and `containers.conf`
+live in its folder; stopping it removes its containers, ends the service and deletes the folder.
 The settings are the ones that work on a VM without systemd whose root cannot raise
 rlimits: runc (crun cannot), cgroupfs, a file events log, low default ulimits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -68,18 +69,23 @@ class PodmanService:
     def env(self) -> dict[str, str]:
         return {**os.environ, "CONTAINERS_CONF": str(self.folder / "containers.conf")}
 
-    def podman(self, *args: str, stdin: bytes | None = None) -> str:
-        """Run `podman` on this service's storage; its output."""
-        argv = [
-            "podman",
+    @property
+    def global_options(self) -> list[str]:
+        """Everything of this service in its folder: storage, run state, events log."""
+        return [
             "--root",
             str(self.folder / "storage"),
             "--runroot",
             str(self.folder / "run"),
+            "--tmpdir",
+            str(self.folder / "tmp"),
             "--storage-driver",
             "vfs",
-            *args,
         ]
+
+    def podman(self, *args: str, stdin: bytes | None = None) -> str:
+        """Run `podman` on this service's storage; its output."""
+        argv = ["podman", *self.global_options, *args]
         done = subprocess.run(argv, input=stdin, env=self.env, capture_output=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
@@ -90,19 +96,7 @@ class PodmanService:
         (self.folder / "containers.conf").write_text(CONTAINERS_CONF)
         log = open(self.folder / "service.log", "ab")  # noqa: SIM115 - the service writes to it
         self.process = subprocess.Popen(
-            [
-                "podman",
-                "--root",
-                str(self.folder / "storage"),
-                "--runroot",
-                str(self.folder / "run"),
-                "--storage-driver",
-                "vfs",
-                "system",
-                "service",
-                "--time=0",
-                self.url,
-            ],
+            ["podman", *self.global_options, "system", "service", "--time=0", self.url],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -131,10 +125,8 @@ class PodmanService:
     def stop(self) -> None:
         """Remove every container of this service, end it and delete its folder."""
         if self.process is not None and self.process.poll() is None:
-            try:
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self.podman("rm", "--all", "--force", "--time", "0")
-            except (RuntimeError, subprocess.TimeoutExpired):
-                pass
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(10)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from vlad.devtools.rabbitmq import free_port
 OBJECT_STORE_BYTES = 80 * 1024 * 1024  # Ray's minimum is about 75 MiB
 # Set to "inside" for a pytest run in a private network namespace, where Ray tests may start a cluster.
 RAY_TESTS_ENV = "VLAD_TEST_RAY"
+# Or the Ray tests use a cluster of your own (its dashboard's address) and start none.
+RAY_ADDRESS = os.environ.get("VLAD_TEST_RAY_ADDRESS", "")
 
 
 def ray_tests_inside() -> bool:
@@ -50,7 +53,7 @@ def private_network_missing() -> str | None:
 def in_private_network() -> bool:
     """Whether this process sees no network interface but loopback."""
     try:
-        names = os.listdir("/sys/class/net")
+        names = [name for _index, name in socket.if_nameindex()]
     except OSError:
         return False
     return names == ["lo"]
@@ -164,7 +167,8 @@ class RayTestCluster:
 
     def logs(self) -> str:
         return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-2000:]}" for path in self.folder.glob("*.log")
+            f"--- {path.name}\n{path.read_text(errors='replace')[-2000:]}"
+            for path in self.folder.glob("*.log")
         )
 
     def stop(self) -> None:

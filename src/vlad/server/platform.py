@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from sqlalchemy import select
@@ -31,11 +33,45 @@ class _Executors(dict[str, Executor]):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
+        self._lock = threading.Lock()
 
     def __missing__(self, name: str) -> Executor:
-        options = {"gpus": self.settings.gpus, "grace_seconds": self.settings.stop_grace_seconds}
-        executor = self[name] = create_executor(name, **options)
-        return executor
+        # Launch threads and the monitor ask at once: two executors of one name would each
+        # know only the jobs handed to it.
+        with self._lock:
+            executor = dict.get(self, name)
+            if executor is None:
+                executor = self[name] = create_executor(name, **executor_options(self.settings, name))
+            return executor
+
+
+def executor_options(settings: Settings, name: str) -> dict[str, Any]:
+    """The settings an executor takes. A cluster (kubernetes, ray) hands out its own GPUs."""
+    options: dict[str, Any] = {"grace_seconds": settings.stop_grace_seconds}
+    if name in ("local", "docker"):
+        options["gpus"] = settings.gpus
+    if name == "docker":
+        options |= {
+            "base_url": settings.docker_base_url,
+            "network_mode": settings.docker_network_mode,
+            "extra_mounts": settings.docker_extra_mounts,
+            "use_manifest_command": settings.docker_use_manifest_command,
+            "user": settings.docker_user,
+        }
+    elif name == "kubernetes":
+        options |= {
+            "namespace": settings.kubernetes_namespace,
+            "data_claim": settings.kubernetes_data_claim,
+            "data_path": str(settings.data_dir.resolve()),
+            "active_deadline_seconds": settings.kubernetes_active_deadline_seconds,
+        }
+    elif name == "ray":
+        options |= {
+            "address": settings.ray_address,
+            "python": settings.ray_python,
+            "autoscaling": settings.ray_autoscaling,
+        }
+    return options
 
 
 class Platform:

@@ -27,6 +27,25 @@ class Settings(BaseSettings):
     # GPU ids this machine may hand out, e.g. "0,1"; empty: no GPUs, kernels use the CPU.
     gpus: Annotated[list[str], NoDecode] = Field(default_factory=list)
     executor: str = "local"
+    # docker: the Docker Engine API (empty: $DOCKER_HOST or the default socket; Podman's
+    # service: unix:///run/podman/podman.sock); the containers' network ("host": kernels
+    # reach the broker as the platform does; empty: the engine's default bridge); host
+    # folders mounted read-only in every container; the manifest's `command` run instead of
+    # the image's own (for images holding only an interpreter); the user containers run as.
+    docker_base_url: str | None = None
+    docker_network_mode: str = "host"
+    docker_extra_mounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    docker_use_manifest_command: bool = False
+    docker_user: str | None = None
+    # kubernetes: one Job per run in this namespace. The data folder must be this
+    # PersistentVolumeClaim, mounted at the same path (VLAD_DATA_DIR) here and in the jobs.
+    kubernetes_namespace: str = "default"
+    kubernetes_data_claim: str | None = None
+    kubernetes_active_deadline_seconds: int | None = None  # empty: no limit
+    # ray: the cluster's dashboard (Jobs API); its nodes see the data folder at the same path.
+    ray_address: str = "http://127.0.0.1:8265"
+    ray_python: str | None = None  # a bare `python` in a kernel's command; empty: the platform's
+    ray_autoscaling: bool = False  # nodes come on demand: accept jobs larger than any node now
     stop_grace_seconds: float = 10.0
     # How long a finished job's process may be gone before a missing training_done counts
     # as abnormal termination (status messages may still be on their way).
@@ -44,7 +63,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
-    @field_validator("gpus", mode="before")
+    @field_validator("gpus", "docker_extra_mounts", mode="before")
     @classmethod
     def _split_gpus(cls, value: object) -> object:
         if isinstance(value, str):

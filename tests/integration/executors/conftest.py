@@ -11,7 +11,6 @@ VLAD_TEST_RAY=inside and the `ray_address` fixture starts a two-node cluster.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from vlad.devtools.podman import HOST_PYTHON_IMAGE, PodmanService, host_python_mounts, podman_missing
-from vlad.devtools.raycluster import RayTestCluster, ray_tests_inside
+from vlad.devtools.raycluster import RAY_ADDRESS, RayTestCluster, ray_tests_inside
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -51,9 +50,8 @@ def docker_options(podman_service: PodmanService, tmp_path_factory: pytest.TempP
 def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """$VLAD_TEST_RAY_ADDRESS, else a two-node cluster (2 GPUs declared on the worker)
     started here, which only happens inside a private network namespace."""
-    address = os.environ.get("VLAD_TEST_RAY_ADDRESS")
-    if address:
-        yield address
+    if RAY_ADDRESS:
+        yield RAY_ADDRESS
         return
     if not ray_tests_inside():
         pytest.skip("Ray tests run inside a private network namespace (test_ray_executor.py starts them)")

@@ -22,10 +22,9 @@ from typing import Any
 
 import pytest
 
-from vlad.executors import Executor, JobSpec, JobState, RunStatus, create_executor
-
 from vlad.devtools.podman import HOST_PYTHON_IMAGE
-from vlad.devtools.raycluster import ray_tests_inside
+from vlad.devtools.raycluster import RAY_ADDRESS, ray_tests_inside
+from vlad.executors import Executor, JobSpec, JobState, RunStatus, create_executor
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -49,8 +48,9 @@ PROFILES = {
     "docker": Profile("docker", "docker_options", image=HOST_PYTHON_IMAGE, renumbers_gpus=True),
     "ray": Profile("ray", "ray_options", gpu_pool=False, stop_codes=False, queued_first=True, timeout=30.0),
 }
-# Ray's run in a pytest of their own inside a private network namespace (test_ray_executor.py).
-EXECUTORS = ["ray"] if ray_tests_inside() else ["local", "docker"]
+# Ray's run in a pytest of their own inside a private network namespace (test_ray_executor.py),
+# or here against a cluster of your own ($VLAD_TEST_RAY_ADDRESS).
+EXECUTORS = ["ray"] if ray_tests_inside() else ["local", "docker"] + ["ray"] * bool(RAY_ADDRESS)
 RUNNING, QUEUED, EXITED = JobState.RUNNING, JobState.QUEUED, JobState.EXITED
 ENDED = (JobState.EXITED, JobState.UNKNOWN)
 # Driven by environment variables so that one script serves every case.
@@ -134,7 +134,9 @@ def executor_factory(request: pytest.FixtureRequest, specs: list[JobSpec]) -> It
 
 
 @pytest.fixture
-def make_job(tmp_path: Path, specs: list[JobSpec], executor_factory: ExecutorFactory) -> Callable[..., JobSpec]:
+def make_job(
+    tmp_path: Path, specs: list[JobSpec], executor_factory: ExecutorFactory
+) -> Callable[..., JobSpec]:
     """A JobSpec running the throwaway kernel. `wait=True`: it runs until `release(spec)`."""
     workdir = tmp_path / "kernel"
     workdir.mkdir()
@@ -263,7 +265,9 @@ def start_platform(
     factory: ExecutorFactory, specs: list[JobSpec], to_start: list[JobSpec], **options: Any
 ) -> tuple[subprocess.Popen[str], dict[str, str]]:
     wait = [spec.job_id for spec in to_start] if factory.profile.queued_first else []
-    argument = pickle.dumps((factory.name, factory.merged(options), specs, wait, factory.profile.timeout)).hex()
+    argument = pickle.dumps(
+        (factory.name, factory.merged(options), specs, wait, factory.profile.timeout)
+    ).hex()
     platform = subprocess.Popen([sys.executable, "-c", PLATFORM, argument], stdout=subprocess.PIPE, text=True)
     assert platform.stdout is not None
     states = dict(platform.stdout.readline().split() for _ in specs)
@@ -272,6 +276,8 @@ def start_platform(
 
 @pytest.mark.parametrize("exit_code", [0, 3, 255])
 def test_reports_the_kernels_exit_code_and_log(executor_factory, make_job, exit_code):
+    if executor_factory.profile.queued_first and exit_code != 3:
+        pytest.skip("one exit code is enough where each job costs seconds (a cluster)")
     executor = executor_factory()
     spec = make_job(exit_code=exit_code, lines=3)
     assert executor.submit(spec).state in started(executor)

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from vlad.devtools.raycluster import RAY_TESTS_ENV, private_network_argv, private_network_missing, ray_tests_inside
+from vlad.devtools.raycluster import (
+    RAY_ADDRESS,
+    RAY_TESTS_ENV,
+    private_network_argv,
+    private_network_missing,
+    ray_tests_inside,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
@@ -23,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.mark.timeout(420)
 @pytest.mark.skipif(ray_tests_inside(), reason="this is the run inside")
+@pytest.mark.skipif(bool(RAY_ADDRESS), reason="the contract suite runs against $VLAD_TEST_RAY_ADDRESS")
 def test_the_ray_suite_in_a_private_network_namespace(tmp_path: Path) -> None:
     pytest.importorskip("ray.job_submission", reason="pip install 'vlad[ray]'")
     why = private_network_missing()

@@ -6,13 +6,13 @@ so that it can be read and tested without a container engine.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vlad.executors.base import JobSpec
+from vlad.executors.paths import job_paths
 
 LABEL_JOB = "vlad.job"  # every container of the platform has it: how `recover` finds them
 LABEL_GPUS = "vlad.gpus"  # the GPU ids handed to it, comma-separated
@@ -41,24 +41,6 @@ class ContainerOptions:
 
 def container_name(job_id: str) -> str:
     return "vlad-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", job_id)
-
-
-def job_paths(spec: JobSpec) -> list[Path]:
-    """The host paths the kernel uses, each mounted at the same path in the container, so
-    that vlad_training.json needs no rewriting: the job's folders and its model.json."""
-    paths = [*spec.mounts, spec.temp_path]
-    try:
-        config = json.loads(spec.config_path.read_text())
-    except (OSError, ValueError):
-        config = {}
-    hyperparameters = config.get("training_config_file") if isinstance(config, dict) else None
-    if hyperparameters:
-        paths.append(Path(hyperparameters))
-    unique: list[Path] = []
-    for path in paths:
-        if path not in unique:
-            unique.append(path)
-    return unique
 
 
 def _bind(path: Path | str, read_only: bool, target: Path | str | None = None) -> dict[str, Any]:
@@ -112,5 +94,7 @@ def create_kwargs(spec: JobSpec, gpus: tuple[str, ...], options: ContainerOption
     if options.user:
         kwargs["user"] = options.user
     if gpus and options.request_gpus:
-        kwargs["device_requests"] = [{"driver": "nvidia", "device_ids": list(gpus), "capabilities": [["gpu"]]}]
+        kwargs["device_requests"] = [
+            {"driver": "nvidia", "device_ids": list(gpus), "capabilities": [["gpu"]]}
+        ]
     return kwargs

@@ -232,7 +232,9 @@ class ContainerExecutor(Executor):
                 code = -signal.SIGKILL
                 break
             except ENGINE_ERRORS as exc:
-                logger.warning("job %s: lost its container's log (%s); following it again", job.spec.job_id, exc)
+                logger.warning(
+                    "job %s: lost its container's log (%s); following it again", job.spec.job_id, exc
+                )
                 time.sleep(RETRY_SECONDS)
         with self._lock:
             self._finish(job, job.exit_code_of(code))
@@ -255,7 +257,9 @@ class ContainerExecutor(Executor):
             note_in_log(job.spec.log_path, f"pulling image {job.spec.image}")
             self._client.images.pull(job.spec.image)
         job.log_base = log_size(job.spec.log_path)
-        container = self._client.containers.create(**create_kwargs(job.spec, gpus, self.options, job.log_base))
+        container = self._client.containers.create(
+            **create_kwargs(job.spec, gpus, self.options, job.log_base)
+        )
         try:
             container.start()
         except ENGINE_ERRORS:
@@ -291,4 +295,3 @@ class ContainerExecutor(Executor):
             self._client.api.kill(container_id, signal=signal_name)
         except ENGINE_ERRORS as exc:  # gone or ended already
             logger.debug("%s to container %s: %s", signal_name, container_id, exc)
-

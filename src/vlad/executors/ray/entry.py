@@ -15,7 +15,8 @@ METADATA_LOG_BASE = "vlad.log_base"  # the log file's size when it was submitted
 # Lines of Ray's job manager and supervisor in a job's log, e.g.
 # "2026-11-22 19:08:57,506\tINFO job_manager.py:581 -- Runtime env is setting up."
 RAY_LINE = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\t(DEBUG|INFO|WARNING|ERROR|CRITICAL) job_(manager|supervisor)\.py:\d+ -- "
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\t"
+    r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) job_(manager|supervisor)\.py:\d+ -- "
 )
 EXIT_CODE_IN_MESSAGE = re.compile(r"exit code (-?\d+)")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import threading
 import time
@@ -51,6 +52,7 @@ class RayExecutor(Executor):
     (900 s by default). Exit codes: the kernel's; -15 for a stopped job (Ray does not report
     the kernel's own). The stop's grace period is fixed when the job is submitted (whole
     seconds: Ray's supervisor reads RAY_JOB_STOP_WAIT_TIME_S from the job's environment).
+    A job cancelled while pending is EXITED at once; Ray stops it as soon as it schedules it.
     """
 
     name = "ray"
@@ -134,6 +136,10 @@ class RayExecutor(Executor):
             job = self._jobs.get(job_id)
             if job is None or job.exit_code is not None:
                 return
+            if job.ray_status == JobStatus.PENDING.value and job.follower is None:
+                # Ray cannot take a job out of its queue: it stops it once it is scheduled.
+                # The job is stopped for us now, its brief start ignored (no log copied).
+                job.exit_code = -signal.SIGTERM
         try:
             self._client.stop_job(job_id)
         except RuntimeError as exc:  # ended or gone already
@@ -240,7 +246,11 @@ class RayExecutor(Executor):
         with self._lock:
             job.ray_status = info.status.value
             job.submitted = float(info.start_time or job.submitted)
-            if job.ray_status == JobStatus.PENDING.value or job.follower is not None:
+            if (
+                job.ray_status == JobStatus.PENDING.value
+                or job.follower is not None
+                or job.exit_code is not None
+            ):
                 return
             job.follower = threading.Thread(
                 target=self._follow, args=(job,), name=f"vlad-ray-{job.spec.job_id}", daemon=True
@@ -273,7 +283,9 @@ class RayExecutor(Executor):
         with self._lock:
             job.ray_status = info.status.value if info else JobStatus.FAILED.value
             job.exit_code = (
-                exit_code(info.status.value, getattr(info, "driver_exit_code", None), info.message) if info else 1
+                exit_code(info.status.value, getattr(info, "driver_exit_code", None), info.message)
+                if info
+                else 1
             )
 
     async def _tail(self, job: RayJob) -> None:

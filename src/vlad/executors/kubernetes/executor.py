@@ -1,0 +1,342 @@
+"""Runs each kernel as a batch/v1 Job of a Kubernetes cluster, through the official client."""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.kubernetes.manifests import (
+    ANNOTATION_JOB,
+    ANNOTATION_LOG_BASE,
+    CONTAINER,
+    LABEL_JOB,
+    KubernetesOptions,
+    job_manifest,
+    label_value,
+    secret_manifest,
+)
+from vlad.executors.kubernetes.observe import QUEUED, Observed, observe
+from vlad.executors.local.logs import log_lines
+from vlad.executors.local.process import empty_folder
+from vlad.executors.logcopy import LogCopy, log_size, note_in_log
+
+logger = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+VANISHED = -signal.SIGKILL  # its Job was deleted by someone else
+
+
+@dataclass
+class KubeJob:
+    spec: JobSpec
+    name: str  # of its Job and Secret
+    log_base: int
+    observed: Observed = QUEUED
+    exit_code: int | None = None  # set once it has ended and its log is copied
+    cancelled: bool = False
+    follower: threading.Thread | None = field(default=None, repr=False)
+
+
+class KubernetesExecutor(Executor):
+    """Kernels as Kubernetes Jobs (backoffLimit 0), one pod each, found again by label.
+
+    The config file is a Secret mounted at /vlad_training.json; the job's folders are on a
+    PersistentVolumeClaim mounted at the platform's data folder path, the same in the
+    platform's pod and the jobs' (see `manifests.check_paths`). GPUs are requested as
+    `nvidia.com/gpu` limits and scheduled by Kubernetes: a pod still pending is QUEUED
+    (no position: the scheduler's queue is its own). Exit codes: the kernel container's;
+    -15 for a job cancelled or ended by activeDeadlineSeconds before it could say. A pod
+    that cannot pull its image stays pending: activeDeadlineSeconds bounds that too.
+    Not yet tried on a live cluster: its tests use a fake API (tests/unit/executors).
+    """
+
+    name = "kubernetes"
+
+    def __init__(
+        self,
+        namespace: str = "default",
+        data_claim: str | None = None,
+        data_path: str | None = None,
+        active_deadline_seconds: int | None = None,
+        grace_seconds: float = 10.0,
+        poll_seconds: float | None = 2.0,
+        batch_api: Any = None,
+        core_api: Any = None,
+    ) -> None:
+        self.options = KubernetesOptions(
+            namespace, data_claim or None, data_path, active_deadline_seconds or None, grace_seconds
+        )
+        if batch_api is None or core_api is None:
+            try:
+                config.load_incluster_config()
+            except config.ConfigException:
+                try:
+                    config.load_kube_config()
+                except (config.ConfigException, OSError) as exc:
+                    raise ExecutorUnavailable(
+                        f"the kubernetes executor finds no cluster: not in a pod, and no kubeconfig ({exc})"
+                    ) from exc
+            batch_api, core_api = client.BatchV1Api(), client.CoreV1Api()
+        self._batch, self._core = batch_api, core_api
+        self._jobs: dict[str, KubeJob] = {}
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        if poll_seconds:
+            self._watcher = threading.Thread(
+                target=self._watch, args=(poll_seconds,), name="vlad-kubernetes-watch", daemon=True
+            )
+            self._watcher.start()
+
+    @property
+    def namespace(self) -> str:
+        return self.options.namespace
+
+    def submit(self, spec: JobSpec) -> RunStatus:
+        with self._lock:
+            if spec.job_id in self._jobs:
+                return self._status(spec.job_id)
+        base = log_size(spec.log_path)
+        job_body = job_manifest(spec, self.options, base)  # ValueError: can never run here
+        name = job_body["metadata"]["name"]
+        self._put_secret(secret_manifest(spec, self.options))
+        try:
+            created = self._batch.create_namespaced_job(self.namespace, job_body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            return self.recover([spec])[spec.job_id]  # created already (by a platform now gone)
+        owner = {"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": created.metadata.uid}
+        try:  # the Secret goes when its Job goes
+            self._core.patch_namespaced_secret(
+                name, self.namespace, {"metadata": {"ownerReferences": [owner]}}
+            )
+        except ApiException as exc:
+            logger.warning("job %s: could not make its Job own its Secret: %s", spec.job_id, exc)
+        with self._lock:
+            self._jobs.setdefault(spec.job_id, KubeJob(spec, name, base))
+            return self._status(spec.job_id)
+
+    def status(self, job_id: str) -> RunStatus:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is not None and (self._watcher is None or self._stop.is_set()):
+            self.refresh()  # nobody watches: look now
+        with self._lock:
+            return self._status(job_id)
+
+    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            return iter(())
+
+        def ended() -> bool:
+            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
+
+        return log_lines(job.spec.log_path, ended if follow else None)
+
+    def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
+        """As `Executor.cancel`: its pod is deleted with the grace period (SIGTERM, then
+        SIGKILL), then its Job. The job ends with -15 (or the kernel's code, if seen first)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.exit_code is not None:
+                return
+            job.cancelled = True
+        grace = self.options.grace_seconds if grace_seconds is None else grace_seconds
+        selector = f"{LABEL_JOB}={label_value(job_id)}"
+        self._ignore_missing(
+            self._core.delete_collection_namespaced_pod,
+            self.namespace,
+            label_selector=selector,
+            grace_period_seconds=max(0, math.ceil(grace)),
+        )
+        self._ignore_missing(
+            self._batch.delete_namespaced_job,
+            job.name,
+            self.namespace,
+            grace_period_seconds=max(0, math.ceil(grace)),
+            propagation_policy="Background",
+        )
+        with self._lock:
+            if job.follower is None and job.exit_code is None:  # no pod ran: nothing to wait for
+                job.exit_code = -signal.SIGTERM
+
+    def cleanup(self, job_id: str) -> None:
+        """As `Executor.cleanup`: deletes the Job (and its pod) and the Secret."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            if job.exit_code is None:
+                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
+                return
+        self._ignore_missing(
+            self._batch.delete_namespaced_job, job.name, self.namespace, propagation_policy="Background"
+        )
+        self._ignore_missing(self._core.delete_namespaced_secret, job.name, self.namespace)
+        empty_folder(job.spec.temp_path)
+
+    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
+        """As `Executor.recover`: Jobs are found by their `vlad.job` label; a job without
+        one was never created and is submitted again."""
+        listed = self._batch.list_namespaced_job(self.namespace, label_selector=LABEL_JOB).items
+        found = {(j.metadata.annotations or {}).get(ANNOTATION_JOB): j for j in listed}
+        adopted = []
+        for spec in specs:
+            with self._lock:
+                if spec.job_id in self._jobs:
+                    continue
+            k8s_job = found.get(spec.job_id)
+            if k8s_job is None:
+                try:
+                    self.submit(spec)
+                except (ValueError, ApiException) as exc:
+                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
+                continue
+            base = int((k8s_job.metadata.annotations or {}).get(ANNOTATION_LOG_BASE, 0))
+            job = KubeJob(spec, k8s_job.metadata.name, base)
+            with self._lock:
+                self._jobs.setdefault(spec.job_id, job)
+            adopted.append(job)
+        self.refresh()
+        for job in adopted:  # those that ended while no platform watched: their log now
+            if job.observed.state is JobState.EXITED and job.follower is not None:
+                job.follower.join(timeout=30)
+        with self._lock:
+            return {spec.job_id: self._status(spec.job_id) for spec in specs}
+
+    def close(self) -> None:
+        # Followers finish copying the logs of running pods; statuses are then asked at once.
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+
+    def refresh(self) -> None:
+        """Ask the cluster about every job not yet ended: two list calls, whatever their number."""
+        with self._lock:
+            pending = [job for job in self._jobs.values() if job.exit_code is None]
+        if not pending:
+            return
+        jobs = self._batch.list_namespaced_job(self.namespace, label_selector=LABEL_JOB).items
+        pods = self._core.list_namespaced_pod(self.namespace, label_selector=LABEL_JOB).items
+        by_name = {j.metadata.name: j for j in jobs}
+        for job in pending:
+            label = label_value(job.spec.job_id)
+            own_pods = [p for p in pods if (p.metadata.labels or {}).get(LABEL_JOB) == label]
+            k8s_job = by_name.get(job.name)
+            self._apply(job, observe(k8s_job, own_pods) if k8s_job is not None else None)
+
+    def _apply(self, job: KubeJob, observed: Observed | None) -> None:
+        with self._lock:
+            if job.exit_code is not None:
+                return
+            if observed is None:  # its Job is gone
+                if job.follower is None:
+                    job.exit_code = -signal.SIGTERM if job.cancelled else VANISHED
+                    if not job.cancelled:
+                        note_in_log(job.spec.log_path, "its Kubernetes Job was deleted by someone else")
+                return
+            job.observed = observed
+            if job.follower is not None:
+                return
+            if observed.state is JobState.EXITED and observed.pod is None:  # ended before a pod ran
+                if observed.note:
+                    note_in_log(job.spec.log_path, observed.note)
+                job.exit_code = observed.exit_code
+                return
+            if observed.pod is None or observed.state is JobState.QUEUED:
+                return
+            job.follower = threading.Thread(
+                target=self._follow, args=(job, observed.pod), name=f"vlad-k8s-{job.spec.job_id}", daemon=True
+            )
+            job.follower.start()
+
+    def _status(self, job_id: str) -> RunStatus:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return RunStatus(JobState.UNKNOWN)
+        if job.exit_code is not None:
+            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
+        if job.observed.state is JobState.QUEUED:
+            return RunStatus(JobState.QUEUED)
+        return RunStatus(JobState.RUNNING)  # also while its ended pod's log is copied
+
+    def _follow(self, job: KubeJob, pod: str) -> None:
+        """Copy the pod's log until the kernel ends, then record how it ended."""
+        while True:
+            try:
+                response = self._core.read_namespaced_pod_log(
+                    pod, self.namespace, container=CONTAINER, follow=True, _preload_content=False
+                )
+                copy = LogCopy(job.spec.log_path, job.log_base)
+                try:
+                    for chunk in response.stream():
+                        copy.feed(chunk)
+                finally:
+                    response.release_conn()
+            except ApiException as exc:  # 400: the container is not running yet; 404: pod gone
+                logger.debug("log of pod %s: %s", pod, exc)
+                if exc.status == 404:
+                    break
+            except Exception as exc:  # noqa: BLE001 - the stream broke: follow it again
+                logger.debug("log of pod %s: %s", pod, exc)
+            observed = self._observe(job)
+            if observed is None or observed.state is JobState.EXITED:
+                break
+            time.sleep(RETRY_SECONDS)
+        observed = self._observe(job)
+        with self._lock:
+            if observed is not None:
+                job.observed = observed
+            if observed is not None and observed.state is JobState.EXITED:
+                code = observed.exit_code
+                if observed.note:
+                    note_in_log(job.spec.log_path, observed.note)
+            else:  # its Job was deleted: cancelled, or by someone else
+                code = -signal.SIGTERM if job.cancelled else VANISHED
+            job.exit_code = code if code is not None else 1
+
+    def _observe(self, job: KubeJob) -> Observed | None:
+        """The job's state asked of the cluster now; None when its Job is gone."""
+        try:
+            k8s_job = self._batch.read_namespaced_job(job.name, self.namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        selector = f"{LABEL_JOB}={label_value(job.spec.job_id)}"
+        return observe(k8s_job, self._core.list_namespaced_pod(self.namespace, label_selector=selector).items)
+
+    def _put_secret(self, body: dict[str, Any]) -> None:
+        try:
+            self._core.create_namespaced_secret(self.namespace, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            self._core.replace_namespaced_secret(body["metadata"]["name"], self.namespace, body)
+
+    @staticmethod
+    def _ignore_missing(call: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            call(*args, **kwargs)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    def _watch(self, poll_seconds: float) -> None:
+        while not self._stop.wait(poll_seconds):
+            try:
+                self.refresh()
+            except Exception:
+                logger.exception("the kubernetes executor's watcher failed; it carries on")
