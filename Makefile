@@ -39,6 +39,7 @@ run: deps system-deps frontend
 	$(VENV)/bin/vlad up --data-dir .vlad $(ARGS)
 
 test: deps test-system-deps frontend
+	$(VENV)/bin/ruff check src tests kernels bench
 	$(VENV)/bin/lint-imports
 	VLAD_E2E_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
 

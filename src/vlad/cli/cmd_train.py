@@ -126,8 +126,12 @@ def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
     return command
 
 
-retrain = _from_base("retrain", "Train a new model from scratch with MODEL_ID's settings; options override them.")
-train_further = _from_base("continue", "Additional training: a new model that starts from MODEL_ID's weights.")
+retrain = _from_base(
+    "retrain", "Train a new model from scratch with MODEL_ID's settings; options override them."
+)
+train_further = _from_base(
+    "continue", "Additional training: a new model that starts from MODEL_ID's weights."
+)
 
 
 def import_model(

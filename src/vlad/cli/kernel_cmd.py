@@ -35,22 +35,29 @@ def run(
     broker_url: Annotated[
         str | None, typer.Option(envvar="VLAD_BROKER_URL", help="amqp:// URL of the broker to use.")
     ] = None,
-    json_lines: Annotated[bool, typer.Option("--json", help="Print each status message as a JSON line.")] = False,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="Print each status message as a JSON line.")
+    ] = False,
 ) -> None:
     """Run a kernel on this machine with no platform, and show its status messages."""
     from vlad.devtools.kernel_runner import KernelRun, RunError
 
     try:
         runner = KernelRun.prepare(
-            kernel_dir, dataset, hyperparameters=hyperparameters, model_type=model_type,
-            base_model=base_model, validation_type=validation_type, etc=etc, out=out,
+            kernel_dir,
+            dataset,
+            hyperparameters=hyperparameters,
+            model_type=model_type,
+            base_model=base_model,
+            validation_type=validation_type,
+            etc=etc,
+            out=out,
         )
     except RunError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     show_bar = sys.stdout.isatty() and not json_lines
-    outcome = runner.execute(broker_url, on_message=None if show_bar else _print_line,
-                             progress=show_bar)
+    outcome = runner.execute(broker_url, on_message=None if show_bar else _print_line, progress=show_bar)
     console.print(outcome.summary())
     raise typer.Exit(0 if outcome.done else 1)
 
