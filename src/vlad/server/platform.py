@@ -142,7 +142,11 @@ class Platform:
             by_executor.setdefault(executor, []).append(job_id)
         for name, job_ids in by_executor.items():
             specs = [self.launcher.spec(job_id) for job_id in job_ids]
-            statuses = self.executors[name].recover(specs)
+            try:
+                statuses = self.executors[name].recover(specs)
+            except Exception:  # noqa: BLE001 - the platform starts; the monitor retries the executor
+                log.exception("could not recover %d job(s) on executor %s", len(job_ids), name)
+                continue
             log.info(
                 "recovered %d job(s) on executor %s: %s",
                 len(statuses),

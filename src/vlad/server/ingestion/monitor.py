@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from vlad.executors import JobState
+from vlad.executors import JobState, RunStatus
 from vlad.server.models import Job
 from vlad.server.services.jobs import JobLauncher
 from vlad.server.services.states import ACTIVE
@@ -70,7 +70,9 @@ class JobMonitor:
             ).all()
         now = time.monotonic()
         for job_id, executor_name, job_dir in active:
-            status = self.launcher.executors[executor_name].status(job_id)
+            status = self._status(executor_name, job_id)
+            if status is None:
+                continue
             if status.state in (JobState.RUNNING, JobState.QUEUED):
                 self._exited.pop(job_id, None)
                 self._unknown.pop(job_id, None)
@@ -86,6 +88,15 @@ class JobMonitor:
             pending = list(self._to_release)
         for job_id in pending:
             self._release(job_id)
+
+    def _status(self, executor_name: str, job_id: str) -> RunStatus | None:
+        """The job's status; None while its executor cannot be reached (a cluster that is
+        down must not fail its jobs, nor stop the watch over the others)."""
+        try:
+            return self.launcher.executors[executor_name].status(job_id)
+        except Exception as exc:  # noqa: BLE001 - ExecutorUnavailable, or a client's own errors
+            log.warning("cannot ask executor %s about job %s: %s", executor_name, job_id, exc)
+            return None
 
     def _fail(self, job_id: str, job_dir: str, exit_code: int | None, why: str) -> None:
         self._exited.pop(job_id, None)
@@ -109,8 +120,8 @@ class JobMonitor:
             with self._lock:
                 self._to_release.discard(job_id)
             return
-        executor = self.launcher.executors[executor_name]
-        if executor.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN):
-            executor.cleanup(job_id)
+        status = self._status(executor_name, job_id)
+        if status is not None and status.state in (JobState.EXITED, JobState.UNKNOWN):
+            self.launcher.executors[executor_name].cleanup(job_id)
             with self._lock:
                 self._to_release.discard(job_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from vlad.contract import KernelManifest, check_hyperparameters
 from vlad.contract.manifest import MANIFEST_FILE
+from vlad.executors import available_executors
 from vlad.server.models import Kernel, Project
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
@@ -58,6 +59,11 @@ def register(
             [field_error("path", "missing", "a folder holding kernel.json")],
         )
     parsed = parse_manifest(manifest)
+    if executor is not None and executor not in available_executors():
+        raise Invalid(
+            f"unknown executor {executor!r}",
+            [field_error("executor", f"unknown {executor!r}", ", ".join(available_executors()))],
+        )
     if session.scalar(
         select(Kernel).where(
             Kernel.project_id == project.id,
