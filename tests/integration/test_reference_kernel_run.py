@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REFERENCE_KERNEL, TINY_KERNEL
+
 from vlad.contract import parse_metric_csv
 from vlad.demo.digits import write_digits_dataset
 
