@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -16,7 +16,7 @@ import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 from requests.exceptions import RequestException
 
-from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
 from vlad.executors.docker.container import (
     LABEL_GPUS,
     LABEL_JOB,
@@ -26,9 +26,9 @@ from vlad.executors.docker.container import (
 )
 from vlad.executors.docker.job import CANCELLED_WHILE_QUEUED, CANNOT_START, ContainerJob
 from vlad.executors.gpus import GpuPool
-from vlad.executors.local.logs import log_lines
 from vlad.executors.local.process import empty_folder
 from vlad.executors.logcopy import LogCopy, log_size, note_in_log
+from vlad.executors.logfile import LogFileLogs
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ ENDED_STATES = ("exited", "dead", "stopped")  # Docker's and Podman's words for 
 ENGINE_ERRORS = (DockerException, RequestException)
 
 
-class ContainerExecutor(Executor):
+class ContainerExecutor(LogFileLogs):
     """Kernels as containers of one Docker Engine (or Podman service), sharing the GPU ids
     in `gpus` through the same FIFO queue as the local executor.
 
@@ -100,16 +100,10 @@ class ContainerExecutor(Executor):
         with self._lock:
             return self._status(job_id)
 
-    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+    def _spec(self, job_id: str) -> JobSpec | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None:
-            return iter(())
-
-        def ended() -> bool:
-            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
-
-        return log_lines(job.spec.log_path, ended if follow else None)
+        return job.spec if job is not None else None
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`: SIGTERM to the container (its init passes it on to the

@@ -7,14 +7,13 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
 from vlad.executors.kubernetes.manifests import (
     ANNOTATION_JOB,
     ANNOTATION_LOG_BASE,
@@ -26,9 +25,9 @@ from vlad.executors.kubernetes.manifests import (
     secret_manifest,
 )
 from vlad.executors.kubernetes.observe import QUEUED, Observed, observe
-from vlad.executors.local.logs import log_lines
 from vlad.executors.local.process import empty_folder
 from vlad.executors.logcopy import LogCopy, log_size, note_in_log
+from vlad.executors.logfile import LogFileLogs
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
@@ -46,7 +45,7 @@ class KubeJob:
     follower: threading.Thread | None = field(default=None, repr=False)
 
 
-class KubernetesExecutor(Executor):
+class KubernetesExecutor(LogFileLogs):
     """Kernels as Kubernetes Jobs (backoffLimit 0), one pod each, found again by label.
 
     The config file is a Secret mounted at /vlad_training.json; the job's folders are on a
@@ -134,16 +133,10 @@ class KubernetesExecutor(Executor):
         with self._lock:
             return self._status(job_id)
 
-    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+    def _spec(self, job_id: str) -> JobSpec | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None:
-            return iter(())
-
-        def ended() -> bool:
-            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
-
-        return log_lines(job.spec.log_path, ended if follow else None)
+        return job.spec if job is not None else None
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`: its pod is deleted with the grace period (SIGTERM, then

@@ -6,21 +6,20 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from contextlib import suppress
 
-from vlad.executors.base import Executor, JobSpec, JobState, RunStatus
+from vlad.executors.base import JobSpec, JobState, RunStatus
 from vlad.executors.gpus import GpuPool
 from vlad.executors.local.job import CANCELLED_WHILE_QUEUED, CANNOT_START, LocalJob
-from vlad.executors.local.logs import log_lines
 from vlad.executors.local.process import empty_folder, note_in_log, start_supervised
+from vlad.executors.logfile import LogFileLogs
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 
 
-class LocalProcessExecutor(Executor):
+class LocalProcessExecutor(LogFileLogs):
     """Kernels as local processes, sharing the GPU ids in `gpus` through a FIFO queue.
 
     Exit codes: the kernel's own; negative when a signal killed it (-9 after the hard kill
@@ -60,16 +59,10 @@ class LocalProcessExecutor(Executor):
         with self._lock:
             return self._status(job_id)
 
-    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+    def _spec(self, job_id: str) -> JobSpec | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None:
-            return iter(())
-
-        def ended() -> bool:
-            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
-
-        return log_lines(job.spec.log_path, ended if follow else None)
+        return job.spec if job is not None else None
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`; without `grace_seconds`, the executor's own grace period."""

@@ -8,16 +8,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ray.job_submission import JobStatus, JobSubmissionClient
 
-from vlad.executors.base import Executor, ExecutorUnavailable, JobSpec, JobState, RunStatus
-from vlad.executors.local.logs import log_lines
+from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
 from vlad.executors.local.process import empty_folder
 from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.logfile import LogFileLogs
 from vlad.executors.ray.entry import (
     METADATA_JOB,
     METADATA_LOG_BASE,
@@ -42,7 +41,7 @@ class RayJob:
     follower: threading.Thread | None = field(default=None, repr=False)
 
 
-class RayExecutor(Executor):
+class RayExecutor(LogFileLogs):
     """Kernels as Ray jobs; the submission id is the job id, so a restarted platform finds them.
 
     Ray schedules the GPUs (`entrypoint_num_gpus`) and sets CUDA_VISIBLE_DEVICES: a job that
@@ -118,16 +117,10 @@ class RayExecutor(Executor):
         with self._lock:
             return self._status(job_id)
 
-    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
+    def _spec(self, job_id: str) -> JobSpec | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None:
-            return iter(())
-
-        def ended() -> bool:
-            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
-
-        return log_lines(job.spec.log_path, ended if follow else None)
+        return job.spec if job is not None else None
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`, except that the grace period is the one the job was submitted
