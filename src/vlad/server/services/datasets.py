@@ -55,15 +55,31 @@ def register(
             f"dataset folder {location} holds no files",
             [field_error("location", "empty folder", "a folder holding the dataset's files")],
         )
+    return _add(
+        session, project, new_id("dataset"), name, training_type, description, str(folder), count, size
+    )
+
+
+def _add(
+    session: Session,
+    project: Project,
+    dataset_id: str,
+    name: str,
+    training_type: str,
+    description: str,
+    location: str,
+    file_count: int,
+    size_bytes: int,
+) -> Dataset:
     dataset = Dataset(
-        id=new_id("dataset"),
+        id=dataset_id,
         project_id=project.id,
         name=name,
         description=description,
         training_type=training_type,
-        location=str(folder),
-        file_count=count,
-        size_bytes=size,
+        location=location,
+        file_count=file_count,
+        size_bytes=size_bytes,
     )
     session.add(dataset)
     session.flush()
@@ -102,19 +118,17 @@ def _register_s3(
             f"{url} holds no objects at {connection.endpoint_url}",
             [field_error("location", "empty", "a bucket and prefix holding the dataset's files")],
         )
-    dataset = Dataset(
-        id=new_id("dataset"),
-        project_id=project.id,
-        name=name,
-        description=description,
-        training_type=training_type,
-        location=str(url),
-        file_count=len(objects),
-        size_bytes=sum(o.size for o in objects),
+    return _add(
+        session,
+        project,
+        new_id("dataset"),
+        name,
+        training_type,
+        description,
+        str(url),
+        len(objects),
+        sum(o.size for o in objects),
     )
-    session.add(dataset)
-    session.flush()
-    return dataset
 
 
 def extract_upload(archive: BinaryIO, target: Path) -> None:
@@ -161,19 +175,7 @@ def upload(
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    dataset = Dataset(
-        id=dataset_id,
-        project_id=project.id,
-        name=name,
-        description=description,
-        training_type=training_type,
-        location=str(root),
-        file_count=count,
-        size_bytes=size,
-    )
-    session.add(dataset)
-    session.flush()
-    return dataset
+    return _add(session, project, dataset_id, name, training_type, description, str(root), count, size)
 
 
 def list_datasets(session: Session, project: Project, training_type: str | None = None) -> list[Dataset]:

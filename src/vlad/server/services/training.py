@@ -185,7 +185,7 @@ def create(
 
 def base_for(session: Session, project: Project, model_id: str, origin: str) -> Model:
     base = get_model(session, project, model_id)
-    if origin == "continue" and not _finished(base):
+    if origin == "continue" and not is_done(base):
         raise Invalid(
             f"model {model_id} has not finished training, so it cannot be trained further",
             [field_error("base_model", "not finished", "a model whose training is done")],
@@ -193,7 +193,8 @@ def base_for(session: Session, project: Project, model_id: str, origin: str) -> 
     return base
 
 
-def _finished(model: Model) -> bool:
+def is_done(model: Model) -> bool:
+    """An imported model, or one whose training ended with training_done."""
     return model.job is None or model.job.status == JobStatus.DONE.value
 
 
@@ -256,17 +257,9 @@ def import_model(
     return model
 
 
-def is_done(model: Model) -> bool:
-    return _finished(model)
-
-
 def delete_model(session: Session, model: Model) -> Job | None:
     job = model.job
     session.delete(model)
     if job is not None:
         session.delete(job)
     return job
-
-
-def job_of(model: Model) -> Job | None:
-    return model.job
