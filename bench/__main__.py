@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import ingestion, kernel_progress, submit_latency
+from bench import ingestion, kernel_progress, staging, submit_latency
 
 BENCHES = {
     "kernel-progress": kernel_progress.main,
     "ingestion": ingestion.main,
     "submit-latency": submit_latency.main,
+    "staging": staging.main,
 }
 
 

@@ -5,11 +5,13 @@ import { EventsProvider } from "./api/events";
 import { Layout } from "./components/Layout";
 import { Empty, Loading } from "./components/ui";
 import { DatasetDetailPage, DatasetsPage } from "./pages/DatasetsPage";
+import { DlaasDetailPage, DlaasPage } from "./pages/DlaasPage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { ImportModelPage } from "./pages/ImportModelPage";
 import { KernelDetailPage, KernelsPage } from "./pages/KernelsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/ModelsPage";
+import { TokensPage } from "./pages/TokensPage";
 import { ValidatePage } from "./pages/ValidatePage";
 import { ValidationPage } from "./pages/ValidationPage";
 
@@ -45,6 +47,9 @@ export function App() {
             <Route path="/kernels/:id" element={<KernelDetailPage />} />
             <Route path="/datasets" element={<DatasetsPage />} />
             <Route path="/datasets/:id" element={<DatasetDetailPage />} />
+            <Route path="/dlaas" element={<DlaasPage />} />
+            <Route path="/dlaas/:id" element={<DlaasDetailPage />} />
+            <Route path="/tokens" element={<TokensPage />} />
             <Route path="*" element={<Empty>404</Empty>} />
           </Routes>
           </Suspense>

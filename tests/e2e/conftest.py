@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.e2e.ui import signed_in
 
 from vlad.devtools.platform_process import Api, RunningPlatform
 from vlad.server.webui import FRONTEND_DIST
@@ -86,14 +87,5 @@ def browser(e2e_ready: None) -> Iterator[object]:
 @pytest.fixture
 def page(browser, ui_platform: RunningPlatform, token: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A signed-in page (the token taken from the URL, as `vlad up` prints it); fails on JS errors."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, base_url=ui_platform.url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"/?token={token}")
-    page.wait_for_url("**/models")
-    assert "token=" not in page.url, "the token must be taken out of the address"
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
+    with signed_in(browser, ui_platform.url, token) as page:
+        yield page

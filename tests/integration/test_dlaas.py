@@ -235,6 +235,38 @@ def test_a_program_using_the_sdk_reports_its_own_progress(
     assert api.ok("GET", "/ingestion").get("after_end", 0) == before
 
 
+SNOOP = """import os, pathlib
+print(sorted(os.environ.items()), flush=True)
+key = KEY[::-1].encode()  # reversed in this file, which is in the job folder too
+job = pathlib.Path(os.environ["RESULT_DIR"]).parent
+for path in sorted(job.rglob("*")):
+    if path.is_file() and not path.is_symlink():
+        print("seen:", path.relative_to(job), flush=True)
+        if key in path.read_bytes():
+            print("FOUND THE KEY IN", path, flush=True)
+"""
+
+
+def test_a_program_sees_no_platform_secret_and_no_s3_key(
+    platform: RunningPlatform, api: Api, s3: SeaweedS3, buckets: dict, tmp_path: Path
+):
+    """The platform's environment and the manifest's keys (the same test server's) stay out
+    of the program's reach: not in its environment, not in any file of its job folder."""
+    snoop = SNOOP.replace("KEY[", repr(s3.secret_access_key[::-1]) + "[")
+    started = submit(
+        api, zipped(tmp_path, {"snoop.py": snoop}), manifest(s3, tmp_path, "tiny-data", "python3 snoop.py")
+    )
+    done = api.wait_job(started["model_id"])
+    assert done["status"] == "done", done["job"]["message"]
+    log = api.get(f"/jobs/{started['model_id']}/logs").text
+    assert "seen: dataset/numbers.txt" in log and "FOUND THE KEY" not in log
+    assert "dlaas-connections" not in log and "VLAD_TRAINING_CONFIG" in log
+    for secret in ("VLAD_S3_SECRET_ACCESS_KEY", "VLAD_BROKER_URL", s3.secret_access_key):
+        assert secret not in log
+    assert wait_results(api, started["model_id"])["results"]["status"] == "uploaded"
+    assert not (platform.data_dir / "secrets" / f"{started['model_id']}.json").exists()
+
+
 def test_a_stopped_job_still_uploads_its_log(api: Api, s3: SeaweedS3, buckets: dict, tmp_path: Path):
     script = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
     started = submit(
@@ -420,4 +452,5 @@ def test_no_job_keeps_its_s3_keys_after_its_results_are_uploaded(platform: Runni
     for item in api.ok("GET", "/dlaas/models"):
         details = wait_results(api, item["id"])
         assert details["results"]["status"] in ("uploaded", "failed")
+        assert not (platform.data_dir / "secrets" / f"{item['id']}.json").exists()
         assert not (platform.data_dir / "jobs" / item["id"] / "dlaas-connections.json").exists()

@@ -89,3 +89,17 @@ def test_refuses_a_root_that_holds_something(tmp_path: Path, make) -> None:
     with pytest.raises(ValueError, match="Refusing .* not an empty folder"):
         write_digits_dataset(root)
     assert files(tmp_path) == before
+
+
+def test_writing_the_same_dataset_twice_leaves_it_as_it_is(digits: tuple[Path, dict]) -> None:
+    root, summary = digits
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    again = write_digits_dataset(root)
+    assert again == {**summary, "existing": True}
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before
+
+
+def test_another_split_over_an_existing_dataset_is_refused(digits: tuple[Path, dict]) -> None:
+    root, _ = digits
+    with pytest.raises(ValueError, match="Refusing"):
+        write_digits_dataset(root, seed=1)

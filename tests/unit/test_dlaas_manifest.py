@@ -160,3 +160,62 @@ def test_each_refusal_names_the_field_and_what_is_accepted(case: Refusal):
     problem = problems[case.field]
     assert case.says in f"{problem.problem} {problem.allowed}", problem
     assert case.field in str(refused.value)
+
+
+def alias_bomb(depth: int, fan: int = 9) -> str:
+    """A billion-laughs manifest: each level lists the previous one `fan` times."""
+    lines = ['x0: &a0 "lol"']
+    lines += [f"x{d}: &a{d} [{', '.join([f'*a{d - 1}'] * fan)}]" for d in range(1, depth + 1)]
+    body = yaml.safe_dump(changed("model_definition.execution.resource", "BOMB"))
+    return "\n".join(lines) + "\n" + body.replace("BOMB", f"*a{depth}")  # echoed when refused
+
+
+REFUSED_DOCUMENTS = [
+    Refusal("alias bomb", alias_bomb(6), "manifest", "aliases expanded"),
+    Refusal("alias to itself", "a: &x [1, *x]\n", "manifest", "contains it"),
+    Refusal("nested too deeply", "a: " + "[" * 50_000 + "]" * 50_000 + "\n", "manifest", "nested too deeply"),
+    Refusal(
+        "control character in the name",
+        yaml.safe_dump(changed("model_definition.name", "digits\x00mlp")),
+        "model_definition.name",
+        "control characters",
+    ),
+    Refusal(
+        "a name too long",
+        yaml.safe_dump(changed("model_definition.name", "n" * 201)),
+        "model_definition.name",
+        "200",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED_DOCUMENTS, ids=[c.name for c in REFUSED_DOCUMENTS])
+def test_aliases_and_unsafe_names_are_refused_in_a_short_answer(case: Refusal):
+    with pytest.raises(ManifestError) as refused:
+        parse_manifest(case.text)
+    problems = {p.field: p for p in refused.value.problems}
+    assert case.field in problems, refused.value
+    assert case.says in f"{problems[case.field].problem} {problems[case.field].allowed}"
+    assert len(str(refused.value)) < 2000  # 0.7 KB of aliases once answered 50 MB
+
+
+def test_a_long_value_is_echoed_cut_short():
+    with pytest.raises(ManifestError) as refused:
+        parse_manifest(yaml.safe_dump(changed("model_definition.execution.resource", "h" * 100_000)))
+    problem = {p.field: p for p in refused.value.problems}["model_definition.execution.resource"]
+    assert "hhhh" in problem.problem and len(problem.problem) < 200
+
+
+def test_a_connection_written_once_and_referred_to_twice_is_accepted():
+    text = yaml.safe_dump(GOOD).replace(
+        "training_data_reference:\n  connection:", "training_data_reference:\n  connection: &store"
+    )
+    results = GOOD["training_results_reference"]["connection"]
+    text = text.replace(
+        yaml.safe_dump({"connection": results}, default_flow_style=False).replace("\n", "\n  ").rstrip(),
+        "connection: *store",
+    )
+    assert "*store" in text and "&store" in text, text
+    manifest = parse_manifest(text)
+    assert manifest.training_results_reference.connection.access_key_id == "key"
+    assert manifest.training_results_reference.target.bucket == "digits-results"

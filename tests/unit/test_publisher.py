@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from vlad.contract import Command, Status, StatusMessage
@@ -36,3 +37,20 @@ def test_full_buffer_merges_progress_but_keeps_every_outcome():
     started = time.monotonic()
     assert publisher.close(timeout=0.5) is False  # undeliverable: says so, does not hang
     assert time.monotonic() - started < 8
+
+
+def test_an_unreachable_broker_logs_one_line_per_attempt_and_no_traceback(caplog):
+    caplog.set_level(logging.DEBUG)
+    publisher = StatusPublisher("127.0.0.1", free_port(), "guest", "guest", "q").start()
+    publisher.publish(message(Status.DONE, 1))
+    time.sleep(1.6)  # attempts at 0, 0.2, 0.6, 1.4 s
+    publisher.close(timeout=0.1)
+    attempts = publisher.reconnects
+    assert attempts >= 2
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert all(r.name == "vlad.kernel.publisher" and not r.exc_info for r in noisy), [
+        (r.name, r.getMessage()) for r in noisy
+    ]
+    assert attempts <= len(noisy) <= attempts + 1
+    assert "cannot reach the broker" in noisy[0].getMessage()
+    assert "Connection refused" in noisy[0].getMessage()

@@ -104,3 +104,31 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.detail;
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * POST a form with XMLHttpRequest, whose upload reports progress (fetch's does not);
+ * `onProgress` gets the fraction sent, 0..1. Refusals become ApiErrors like `api`'s.
+ */
+export function upload<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", API + path);
+    const token = getToken();
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, "The platform cannot be reached. Is `vlad up` running?"));
+    xhr.onload = () => {
+      const response = new Response(xhr.status === 204 ? null : xhr.responseText, {
+        status: xhr.status,
+        statusText: xhr.statusText,
+      });
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress?.(1);
+        resolve(xhr.status === 204 ? (undefined as T) : (JSON.parse(xhr.responseText) as T));
+      } else void toError(response).then(reject);
+    };
+    xhr.send(form);
+  });
+}
+
+export const del = (path: string): Promise<void> => api<void>(path, { method: "DELETE" });

@@ -137,6 +137,89 @@ export interface FileOut {
   size: number;
 }
 
+/** `GET /project`: the caller's project and role (admins manage tokens). */
+export interface Project {
+  id: string;
+  name: string;
+  role: "admin" | "member";
+  created_at: string;
+}
+
+/** One API token as `GET /tokens` lists it (never its secret). */
+export interface Token {
+  id: string;
+  name: string;
+  role: "admin" | "member";
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** `POST /tokens`: the secret is in this answer only. */
+export interface TokenCreated {
+  id: string;
+  name: string;
+  role: "admin" | "member";
+  token: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** A DLaaS job as `vlad list trained-models` shows it (src/vlad/dlaas/schemas.py). */
+export interface DlaasSummary {
+  number: number;
+  id: string;
+  name: string;
+  status: JobStatus;
+  submitted_at: string;
+}
+
+export interface DlaasSubmitted {
+  model_id: string;
+  name: string;
+  status: JobStatus;
+  url: string;
+  gpu_count: number;
+  note: string | null;
+}
+
+export interface DlaasStore {
+  endpoint_url: string;
+  bucket: string;
+  location: string;
+}
+
+export interface DlaasResults extends DlaasStore {
+  status: "pending" | "uploading" | "uploaded" | "failed" | string;
+  message: string | null;
+  uploaded_at: string | null;
+}
+
+/** A DLaaS job as `vlad show` shows it. */
+export interface DlaasModel {
+  id: string;
+  url: string;
+  name: string;
+  description: string;
+  state: JobStatus;
+  submitted_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  percentage: number | null;
+  step: number | null;
+  message: string | null;
+  exit_code: number | null;
+  framework: Record<string, string>;
+  author: Record<string, string> | null;
+  command: string;
+  resource: string;
+  gpu_count: number;
+  data: DlaasStore;
+  results: DlaasResults;
+  expires_at: string;
+}
+
 /** One `job` event of `GET /events`. */
 export interface JobEvent {
   type: "job";

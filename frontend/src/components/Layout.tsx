@@ -3,7 +3,9 @@ import type { ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { clearToken } from "../api/client";
 import { useConnection } from "../api/events";
+import type { Project } from "../api/types";
 import { useI18n, type Lang } from "../i18n";
+import { useApi } from "../lib/useApi";
 
 function LiveIndicator() {
   const { t } = useI18n();
@@ -17,12 +19,16 @@ function LiveIndicator() {
 
 export function Layout({ children }: { children: ReactNode }) {
   const { t, lang, setLang } = useI18n();
+  const project = useApi<Project>("/project");
   const links: [string, string][] = [
     ["/models", t("nav.models")],
     ["/experiments", t("nav.experiments")],
     ["/kernels", t("nav.kernels")],
     ["/datasets", t("nav.datasets")],
+    ["/dlaas", t("nav.dlaas")],
   ];
+  // Only admins manage tokens; a member would only be refused there.
+  if (project.data?.role === "admin") links.push(["/tokens", t("nav.tokens")]);
   return (
     <div className="shell">
       <nav className="sidebar">

@@ -85,3 +85,35 @@ export function PageHead({ title, actions, sub }: { title: ReactNode; actions?: 
     </div>
   );
 }
+
+/** The refusal's problems about `fields` (a name, or a test on it), under the field they are about. */
+export function FieldErrors({ error, fields }: { error: unknown; fields: string | ((field: string) => boolean) }) {
+  const t = useT();
+  const about = typeof fields === "string" ? (f: string) => f === fields : fields;
+  const found = error instanceof ApiError ? error.errors.filter((e) => about(e.field)) : [];
+  return (
+    <>
+      {found.map((e, i) => (
+        <FieldMessage key={i} testId="field-error">
+          <span data-field={e.field}>
+            {typeof fields === "string" ? "" : <code>{e.field}</code>}
+            {typeof fields === "string" ? "" : ": "}
+            {e.problem}
+            {e.allowed ? ` (${t("common.allowed", { allowed: e.allowed })})` : ""}
+          </span>
+        </FieldMessage>
+      ))}
+    </>
+  );
+}
+
+/** A refusal's summary alone, when its problems are shown at their fields. */
+export function RefusalBox({ error }: { error: unknown }) {
+  const t = useT();
+  if (!error) return null;
+  return (
+    <div className="error-box" role="alert" data-testid="error-box">
+      <strong>{t("common.errorTitle")}:</strong> {errorText(error)}
+    </div>
+  );
+}

@@ -1,17 +1,28 @@
 // Datasets and one dataset: its training type and size.
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import type { Dataset } from "../api/types";
 import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatBytes, formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
+import { DatasetUpload } from "./datasets/DatasetUpload";
 
 export function DatasetsPage() {
   const { t, lang } = useI18n();
   const list = useApi<Dataset[]>("/datasets");
+  const [adding, setAdding] = useState(false);
   return (
     <div>
-      <PageHead title={t("datasets.title")} />
+      <PageHead
+        title={t("datasets.title")}
+        actions={
+          <button className="primary" onClick={() => setAdding(!adding)} data-testid="show-dataset-upload">
+            {t("datasets.upload")}
+          </button>
+        }
+      />
+      {adding && <DatasetUpload />}
       <Card>
         <ErrorBox error={list.error} />
         <Loading what={list.data ?? (list.error ? null : undefined)} />

@@ -1,4 +1,5 @@
 // Kernels and one kernel: its schema, model types (with their defaults) and GPU range.
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import type { Kernel } from "../api/types";
 import { gpuText } from "../components/KernelPicker";
@@ -7,13 +8,23 @@ import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
+import { KernelUpload } from "./kernels/KernelUpload";
 
 export function KernelsPage() {
   const { t, lang } = useI18n();
   const list = useApi<Kernel[]>("/kernels");
+  const [adding, setAdding] = useState(false);
   return (
     <div>
-      <PageHead title={t("kernels.title")} />
+      <PageHead
+        title={t("kernels.title")}
+        actions={
+          <button className="primary" onClick={() => setAdding(!adding)} data-testid="show-kernel-upload">
+            {t("kernels.register")}
+          </button>
+        }
+      />
+      {adding && <KernelUpload />}
       <Card>
         <ErrorBox error={list.error} />
         <Loading what={list.data ?? (list.error ? null : undefined)} />
@@ -86,6 +97,7 @@ export function KernelDetailPage() {
           ))}
         </Card>
       </div>
+      <Versions kernel={k} />
       <Card title={t("kernels.schema")} wide>
         <div className="grid two">
           <SchemaPanel schema={k.schema_} />
@@ -93,5 +105,42 @@ export function KernelDetailPage() {
         </div>
       </Card>
     </div>
+  );
+}
+
+/** Every registered version of the kernel's name, newest first; this one is marked. */
+function Versions({ kernel }: { kernel: Kernel }) {
+  const { t, lang } = useI18n();
+  const versions = useApi<Kernel[]>(`/kernels/${encodeURIComponent(kernel.name)}/versions`);
+  return (
+    <Card title={t("kernels.versions")} testId="kernel-versions">
+      <ErrorBox error={versions.error} />
+      <Loading what={versions.data ?? (versions.error ? null : undefined)} />
+      {!!versions.data?.length && (
+        <table className="table compact">
+          <thead>
+            <tr>
+              <th>{t("kernels.version")}</th>
+              <th>{t("kernels.modelTypes")}</th>
+              <th>{t("kernels.executor")}</th>
+              <th>{t("common.created")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.data.map((v) => (
+              <tr key={v.id} className={v.id === kernel.id ? "selected" : ""} data-testid="kernel-version">
+                <td>
+                  {v.id === kernel.id ? <strong>{v.version}</strong> : <Link to={`/kernels/${v.id}`}>{v.version}</Link>}
+                  {v.id === kernel.id && <span className="muted small"> · {t("kernels.thisVersion")}</span>}
+                </td>
+                <td>{Object.keys(v.model_types).join(", ")}</td>
+                <td>{v.executor ?? "default"}</td>
+                <td className="small">{formatDate(v.created_at, lang)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
   );
 }

@@ -3,16 +3,41 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useJobEvents } from "../api/events";
-import { applyEvent, type Model, type Page } from "../api/types";
+import { applyEvent, type Dataset, type Model, type Page } from "../api/types";
 import { Pager } from "../components/Pager";
 import { StatusCell } from "../components/Status";
 import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
-import { useI18n } from "../i18n";
+import { useI18n, useT } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi, useThrottled } from "../lib/useApi";
 
 const LIMIT = 20;
 const STATUSES = ["waiting", "training", "done", "failed", "stopped"] as const;
+const DEMO_DATASET = "digits"; // what `vlad up` registers on its first start
+
+/** An empty project's models page: the way to a first model, on the demo dataset if it is there. */
+function FirstStart() {
+  const t = useT();
+  const datasets = useApi<Dataset[]>("/datasets");
+  const demo = datasets.data?.find((d) => d.name === DEMO_DATASET);
+  return (
+    <div className="empty first-start" data-testid="first-start">
+      <p>{t("models.none")}</p>
+      {demo ? (
+        <Link className="button primary big" to={`/models/new?dataset=${demo.name}&val=${demo.name}`} data-testid="train-demo">
+          {t("models.trainDemo")}
+        </Link>
+      ) : (
+        datasets.data && (
+          <Link className="button primary" to="/models/new">
+            {t("models.train")}
+          </Link>
+        )
+      )}
+      {demo && <p className="muted small">{t("models.trainDemoHelp", { name: demo.name })}</p>}
+    </div>
+  );
+}
 
 export function ModelsPage() {
   const { t, lang } = useI18n();
@@ -98,7 +123,11 @@ export function ModelsPage() {
         </div>
         <ErrorBox error={page.error} />
         <Loading what={page.data ?? (page.error ? null : undefined)} />
-        {page.data && page.data.items.length === 0 && <Empty />}
+        {page.data && page.data.total === 0 && !status && !q && offset === 0 ? (
+          <FirstStart />
+        ) : (
+          page.data && page.data.items.length === 0 && <Empty />
+        )}
         {page.data && page.data.items.length > 0 && (
           <table className="table" data-testid="models-table">
             <thead>

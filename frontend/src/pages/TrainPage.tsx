@@ -82,7 +82,9 @@ export function TrainPage({ mode }: { mode: Mode }) {
     else if (base) setName(`${base.name}-${mode === "retrain" ? "retrained" : "continued"}`);
   }, [kernel, modelType, base, mode, stamp, nameTouched]);
 
-  const parsed = useMemo(() => parse(hpText), [hpText]);
+  // Nothing to parse before a kernel gives the editor its defaults: no error before any input.
+  const parsed = useMemo<ParsedJson>(() => (kernel ? parse(hpText) : {}), [kernel, hpText]);
+  const [touched, setTouched] = useState(false);
   const problems = useMemo(() => {
     const found = kernel && parsed.value ? checkAgainstSchema(kernel.schema_, parsed.value) : [];
     const fromServer = server.hpText === hpText ? serverProblems(server.errors) : [];
@@ -142,8 +144,9 @@ export function TrainPage({ mode }: { mode: Mode }) {
   };
 
   const datasets = setup.datasets.data ?? [];
+  const touch = () => setTouched(true);
   return (
-    <div>
+    <div onChangeCapture={touch} onKeyDownCapture={touch} onPasteCapture={touch}>
       <PageHead title={t(TITLES[mode])} />
       <ErrorBox error={setup.base.error ?? setup.datasets.error} />
       <div className="grid cards">
@@ -245,8 +248,9 @@ export function TrainPage({ mode }: { mode: Mode }) {
       <ErrorBox error={error} />
       <div className="form-actions">
         {blockers.length > 0 && (
-          <div className="warn-box" data-testid="blockers">
-            <strong>{t("train.blocked")}</strong>
+          // Before the person has done anything, what is missing is a to-do, not an error.
+          <div className={touched ? "warn-box" : "hint-box"} data-testid={touched ? "blockers" : "blockers-hint"}>
+            <strong>{t(touched ? "train.blocked" : "train.toStart")}</strong>
             <ul>
               {blockers.map((b, i) => (
                 <li key={i}>{b}</li>

@@ -13,6 +13,7 @@ from vlad.cli import (
     cmd_experiments,
     cmd_kernels,
     cmd_models,
+    cmd_projects,
     cmd_token,
     cmd_validations,
     dlaas_cmd,
@@ -28,6 +29,7 @@ app.add_typer(cmd_models.app, name="models")
 app.add_typer(cmd_validations.app, name="validations")
 app.add_typer(cmd_experiments.app, name="experiments")
 app.add_typer(cmd_token.app, name="token")
+app.add_typer(cmd_projects.app, name="projects")
 # The DLaaS way (seed 003): `vlad train MODEL.zip MANIFEST.yaml`, `vlad list trained-models`, ...
 dlaas_cmd.register(app)
 console = Console(stderr=True)
@@ -35,7 +37,9 @@ console = Console(stderr=True)
 
 @app.command("demo-dataset")
 def demo_dataset(
-    directory: Annotated[Path, typer.Argument(help="Folder to write; must be new or empty.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write; new, empty, or holding this dataset already.")
+    ],
     val_fraction: Annotated[float, typer.Option(min=0.05, max=0.9)] = 0.2,
     seed: int = 0,
 ) -> None:
@@ -48,7 +52,8 @@ def demo_dataset(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     splits = ", ".join(f"{name}: {count} images" for name, count in summary["splits"].items())
-    console.print(f"Wrote the digits dataset to {directory} ({splits}).")
+    done = "The digits dataset is in" if summary.get("existing") else "Wrote the digits dataset to"
+    console.print(f"{done} {directory} ({splits}).")
 
 
 @app.command("up")

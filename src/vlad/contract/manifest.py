@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from vlad.contract.hyperparameters import check_hyperparameters
 
 MANIFEST_FILE = "kernel.json"
+# A training type names a kind of labels and is matched and shown everywhere: a plain token.
+TRAINING_TYPE = r"^[A-Za-z0-9_.-]{1,100}$"
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"  # no control characters
 
 
 class GpuRange(BaseModel):
@@ -41,12 +44,12 @@ class KernelManifest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    version: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    version: str = Field(min_length=1, max_length=100, pattern=ONE_LINE)
+    description: str = Field(default="", max_length=10_000)
     image: str | None = None
     command: list[str] = Field(default_factory=list)
-    training_types: list[str] = Field(min_length=1)
+    training_types: list[Annotated[str, Field(pattern=TRAINING_TYPE)]] = Field(min_length=1)
     # Where a kernel sets no range, the GPU count is fixed at 1.
     supported_gpu_count: GpuRange = Field(default_factory=GpuRange)
     model_types: dict[str, dict[str, Any]] = Field(min_length=1)

@@ -1,11 +1,23 @@
-"""Status messages a kernel publishes to the platform (SPEC section 4)."""
+"""Status messages a kernel publishes to the platform (SPEC section 4).
+
+Numbers are bounded so that every valid message can be stored: a `step` is an integer
+from 0 to 2**63-1 (a 64-bit signed column), a `percentage` a finite number from 0 to 100.
+A message outside these bounds is invalid (the platform dead-letters it with the reason).
+"""
 
 from __future__ import annotations
 
 import json
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+STEP_MAX = 2**63 - 1
+# A kernel that cannot deliver its last status (training_done or training_error) before
+# its flush timeout leaves that message, as JSON, in this file of its model_write_path;
+# the platform applies it when the process has ended without one on the wire.
+OUTCOME_FILE = ".vlad-outcome.json"
+OUTCOME_FILE_LIMIT = 64 * 1024  # bytes; a larger file is refused
 
 
 class Command(StrEnum):
@@ -51,9 +63,15 @@ class StatusMessage(BaseModel):
     model_id: str | None = None
     validation_id: str | None = None
     status: Status
-    percentage: float | None = Field(default=None, ge=0, le=100)
-    step: int | None = Field(default=None, ge=0)
+    percentage: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    step: int | None = Field(default=None, ge=0, le=STEP_MAX)
     message: str | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL cannot store NUL in text; a kernel's error text keeps the rest of its words.
+        return value.replace("\x00", "\ufffd") if value else value
 
     @model_validator(mode="after")
     def _id_matches_cmd(self) -> StatusMessage:

@@ -29,7 +29,9 @@ def write_digits_dataset(root: Path, val_fraction: float = 0.2, seed: int = 0) -
     """Write the digits under `root` in the classification layout; return the summary.
 
     The train/val split is stratified by class and the same for the same `seed`.
-    `root` must not exist or be an empty folder: nothing already there is overwritten.
+    `root` must not exist or be an empty folder: nothing already there is overwritten. A
+    folder holding this very dataset already (same seed and split) is left as it is, so the
+    command can be run twice (the README's dev loop and DLaaS example both start with it).
     """
     # Imported here: they come with the `reference-kernel` extra, not the bare install.
     from PIL import Image
@@ -37,6 +39,9 @@ def write_digits_dataset(root: Path, val_fraction: float = 0.2, seed: int = 0) -
     from sklearn.model_selection import train_test_split
 
     root = Path(root)
+    existing = _written_already(root, val_fraction, seed)
+    if existing is not None:
+        return existing
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ValueError(
             f"Refusing to write the digits dataset into {root}: it exists and is not an empty "
@@ -73,6 +78,23 @@ def write_digits_dataset(root: Path, val_fraction: float = 0.2, seed: int = 0) -
         "classes": classes,
         "splits": splits,
         "source": SOURCE,
+        "seed": seed,
+        "val_fraction": val_fraction,
     }
     (root / "dataset.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _written_already(root: Path, val_fraction: float, seed: int) -> dict[str, Any] | None:
+    """The summary of the same digits dataset at `root` (dataset.json is written last), or None."""
+    try:
+        summary = json.loads((root / "dataset.json").read_text())
+    except (OSError, ValueError):
+        return None
+    same = (
+        isinstance(summary, dict)
+        and summary.get("source") == SOURCE
+        and summary.get("seed") == seed
+        and summary.get("val_fraction") == val_fraction
+    )
+    return {**summary, "existing": True} if same else None

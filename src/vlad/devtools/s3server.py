@@ -169,7 +169,10 @@ def main() -> None:
         print("S3 is up (SeaweedFS). For the platform and the examples:", flush=True)
         for name, value in server.env().items():
             print(f"  export {name}={value}", flush=True)
-        print("Stop it with Ctrl+C.", flush=True)
+        print("Stop it with Ctrl+C, or `kill %1` when started with &.", flush=True)
+        # Blocked, so that sigwait (not the default action) takes them: Ctrl+C and a plain
+        # `kill` both stop weed too, instead of leaving it running without its parent.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         with contextlib.suppress(KeyboardInterrupt):
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
 

@@ -84,12 +84,15 @@ class DlaasLifecycle:
             self.purge()
             self._next_purge = time.monotonic() + self.purge_every
 
+    def _secrets(self, job_id: str) -> Path:
+        return service.connections_file(self.settings.data_dir, job_id)
+
     # -- before the kernel starts -----------------------------------------------------------------
     def stage_data(self, job_id: str, job_dir: Path) -> None:
         """Every file of the data bucket into the job's dataset folder, progress in its log."""
         note = log_writer(job_dir / "kernel.log")
         try:
-            connection, bucket = connection_of(job_dir, "data")
+            connection, bucket = connection_of(self._secrets(job_id), "data")
             note(f"downloading the training data: every file of bucket {bucket} at {connection.endpoint_url}")
             store = ObjectStore(connection, self.settings.s3_workers)
             store.download(
@@ -129,7 +132,7 @@ class DlaasLifecycle:
             log.warning("job %s: %s", job_id, message)
         with contextlib.suppress(OSError):
             log_writer(job_dir / "kernel.log")(message)
-        (job_dir / service.CONNECTIONS_FILE).unlink(missing_ok=True)  # no secret kept longer than needed
+        self._secrets(job_id).unlink(missing_ok=True)  # no secret kept longer than needed
         with self.db.session() as session:
             session.execute(
                 update(DlaasRun)
@@ -138,14 +141,14 @@ class DlaasLifecycle:
             )
 
     def _upload(self, job_id: str, job_dir: Path) -> str:
-        connection, bucket = connection_of(job_dir, "results")
+        connection, bucket = connection_of(self._secrets(job_id), "results")
         output = job_dir / "output"
         files = [
             (path, f"{job_id}/{path.relative_to(output).as_posix()}")
             for path in sorted(output.rglob("*"))
-            if path.is_file()
+            if path.is_file() and not path.is_symlink()  # a link out would upload a host file
         ]
-        if (job_dir / "kernel.log").is_file():
+        if (job_dir / "kernel.log").is_file() and not (job_dir / "kernel.log").is_symlink():
             files.append((job_dir / "kernel.log", f"{job_id}/{LOG_NAME}"))
         count, total = ObjectStore(connection, self.settings.s3_workers).upload_files(files, bucket)
         where = f"s3://{bucket}/{job_id}/ at {connection.endpoint_url}"
@@ -166,7 +169,7 @@ class DlaasLifecycle:
             if executor.status(job_id).state not in GONE:
                 continue
             executor.cleanup(job_id)
-            service.remove_files(job_dir, self.uploads_dir / job_id)
+            service.remove_files(job_dir, self.uploads_dir / job_id, self._secrets(job_id))
             with self._lock:
                 self._forgotten.pop(job_id, None)
 
@@ -181,15 +184,15 @@ class DlaasLifecycle:
                 if job is not None:
                     session.delete(job)
         for job_id, job_dir in doomed:
-            service.remove_files(Path(job_dir), self.uploads_dir / job_id)
+            service.remove_files(Path(job_dir), self.uploads_dir / job_id, self._secrets(job_id))
         if doomed:
             log.info("forgot %d DLaaS job(s) older than %g days", len(doomed), self.settings.retention_days)
         return [job_id for job_id, _ in doomed]
 
 
-def connection_of(job_dir: Path, which: str) -> tuple[S3Connection, str]:
-    """The manifest's connection (`data` or `results`) and bucket, kept in the job's folder."""
-    path = job_dir / service.CONNECTIONS_FILE
+def connection_of(path: Path, which: str) -> tuple[S3Connection, str]:
+    """The manifest's connection (`data` or `results`) and bucket, kept in `path`
+    (`service.connections_file`), which no kernel sees."""
     try:
         entry = json.loads(path.read_text())[which]
     except (OSError, ValueError, KeyError) as exc:

@@ -36,6 +36,14 @@ RESOURCES = {"small": 1, "medium": 2, "large": 4}
 RESOURCE_TEXT = "small (1 GPU), medium (2 GPUs) or large (4 GPUs)"
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ALIASES = {"training_data": "training_data_reference", "training_results": "training_results_reference"}
+# One line of text: no control characters (NUL, escape sequences, newlines).
+LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# Text over lines: tabs and newlines, but no other control character.
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+MAX_MANIFEST_BYTES = 1024 * 1024
+ECHO_CHARS = 100  # a refused value is quoted at most this long
+MAX_NODES = 10_000  # values in the document once its aliases are expanded
+SMALL_DOCUMENT = f"a manifest of at most {MAX_NODES} values, aliases expanded"
 
 
 class _Strict(BaseModel):
@@ -43,13 +51,13 @@ class _Strict(BaseModel):
 
 
 class Author(_Strict):
-    name: str | None = None
-    email: str | None = None
+    name: str | None = Field(default=None, max_length=200, pattern=LINE)
+    email: str | None = Field(default=None, max_length=200, pattern=LINE)
 
 
 class Framework(_Strict):
-    name: str = Field(min_length=1)
-    version: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100, pattern=LINE)
+    version: str = Field(min_length=1, max_length=100, pattern=LINE)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -59,7 +67,7 @@ class Framework(_Strict):
 
 
 class Execution(_Strict):
-    command: str = Field(min_length=1)
+    command: str = Field(min_length=1, max_length=10_000, pattern=LINE)
     resource: Literal["small", "medium", "large"]
 
     @property
@@ -68,8 +76,8 @@ class Execution(_Strict):
 
 
 class ModelDefinition(_Strict):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=200, pattern=LINE)
+    description: str = Field(default="", max_length=10_000, pattern=TEXT)
     author: Author | None = None
     framework: Framework
     execution: Execution
@@ -124,10 +132,13 @@ class Manifest(_Strict):
 
 # What each field accepts, for the refusals.
 HINTS = {
-    "model_definition.name": "any text naming the job (it need not be unique)",
-    "model_definition.framework.name": "the framework's name, e.g. pytorch or tensorflow",
-    "model_definition.framework.version": "the framework's version, e.g. 2.13",
-    "model_definition.execution.command": "the program and its arguments, e.g. python3 train.py ${DATA_DIR}",
+    "model_definition.name": "one line of text naming the job, 1 to 200 characters, no control characters "
+    "(it need not be unique)",
+    "model_definition.description": "up to 10,000 characters; no control characters but tabs and newlines",
+    "model_definition.framework.name": "the framework's name, e.g. pytorch or tensorflow (one line)",
+    "model_definition.framework.version": "the framework's version, e.g. 2.13 (one line)",
+    "model_definition.execution.command": "the program and its arguments on one line, "
+    "e.g. python3 train.py ${DATA_DIR}",
     "model_definition.execution.resource": RESOURCE_TEXT,
     "connection.endpoint_url": "the S3 service's URL, e.g. http://127.0.0.1:8333",
     "connection.aws_access_key_id": "the access key id",
@@ -157,6 +168,11 @@ class ManifestError(ValueError):
 
 def parse_manifest(text: str | bytes) -> Manifest:
     """Read and check a manifest; raises ManifestError naming every problem."""
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            "the manifest is too large",
+            [Problem("manifest", f"{len(text)} bytes", f"a YAML file of at most {MAX_MANIFEST_BYTES} bytes")],
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -166,14 +182,20 @@ def parse_manifest(text: str | bytes) -> Manifest:
                 [Problem("manifest", f"byte {exc.start} is not UTF-8", "a YAML file in UTF-8")],
             ) from exc
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = getattr(exc, "problem", None) or str(exc)
+        allowed = SMALL_DOCUMENT if isinstance(exc, _TooLarge) else "a YAML mapping"
         raise ManifestError(
-            "the manifest is not valid YAML", [Problem("manifest", f"{where}: {reason}", "a YAML mapping")]
+            "the manifest is not valid YAML", [Problem("manifest", f"{where}{reason}", allowed)]
         ) from exc
+    except RecursionError:
+        raise ManifestError(
+            "the manifest is not valid YAML",
+            [Problem("manifest", "nested too deeply", "a YAML mapping a few levels deep")],
+        ) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ManifestError(
@@ -189,6 +211,55 @@ def parse_manifest(text: str | bytes) -> Manifest:
     if problems:
         raise ManifestError("the manifest is not valid", problems)
     return manifest
+
+
+class _TooLarge(yaml.YAMLError):
+    pass
+
+
+def _load_yaml(text: str) -> Any:
+    """`yaml.safe_load`, refusing a document that expands past MAX_NODES.
+
+    Aliases are kept (a connection written once and referred to twice is fine), but a few
+    hundred bytes of nested aliases expand to gigabytes (the "billion laughs"): the size is
+    counted on the composed graph, each node once, before anything is built from it.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, {}, set())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise _TooLarge("an alias refers to a node that contains it")
+    open_nodes.add(key)
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
+    open_nodes.discard(key)
+    if size > MAX_NODES:
+        raise _TooLarge(f"the document expands to more than {MAX_NODES} values (through its aliases)")
+    sizes[key] = size
+    return size
+
+
+def _echo(value: Any) -> str:
+    """`value` quoted for a refusal, cut short: what a person sent, never a wall of it."""
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARS else f"{text[:ECHO_CHARS]}... ({len(text)} characters)"
 
 
 def _normalize(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -221,9 +292,9 @@ def _problem(error: Any) -> Problem:
     if kind == "extra_forbidden":
         return Problem(field, "unknown field", _accepted_keys(loc[:-1]))
     if kind == "literal_error":
-        return Problem(field, f"{value!r} is not accepted", hint)
+        return Problem(field, f"{_echo(value)} is not accepted", hint)
     if kind == "string_pattern_mismatch":
-        return Problem(field, f"{value!r} is not well formed", hint)
+        return Problem(field, f"{_echo(value)} is not well formed", hint)
     if kind == "string_too_short":
         return Problem(field, "empty", hint)
     if kind == "model_type":

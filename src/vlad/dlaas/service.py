@@ -3,13 +3,15 @@
 One road: the job is a `jobs` row (`source="dlaas"`) with its `models` row (`origin="dlaas"`),
 launched by the same JobLauncher and reporting through the same status messages as any
 other. What only DLaaS jobs have is a `dlaas_runs` row (the manifest without secrets, the
-results upload) and, in the job's folder, the manifest's connections (mode 0600, deleted
-once the results are uploaded).
+results upload) and the manifest's connections, in `<data_dir>/secrets/<model id>.json`
+(mode 0600, outside every folder a kernel sees; read only by the data download and the
+results upload, deleted once the results are uploaded).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +36,7 @@ from vlad.storage import ObjectStore, StorageError
 
 COMMAND_KERNEL = Path(__file__).resolve().parents[3] / "kernels" / "command"
 ARCHIVE_NAME = "model.zip"
-CONNECTIONS_FILE = "dlaas-connections.json"
+SECRETS_DIR = "secrets"
 SOURCE = "dlaas"
 
 
@@ -204,7 +206,7 @@ def submit(
         with (upload / ARCHIVE_NAME).open("wb") as out:
             archive.seek(0)
             shutil.copyfileobj(archive, out)
-        write_connections(job_dir, manifest)
+        write_connections(connections_file(settings.data_dir, model_id), manifest)
         model = training.create(
             session,
             project,
@@ -219,22 +221,27 @@ def submit(
         session.commit()  # the job exists before its kernel can report
     except BaseException:
         session.rollback()
-        remove_files(job_dir, upload)
+        remove_files(job_dir, upload, connections_file(settings.data_dir, model_id))
         raise
     return model
 
 
-def write_connections(job_dir: Path, manifest: Manifest) -> None:
+def connections_file(data_dir: Path, job_id: str) -> Path:
+    """Where a DLaaS job's S3 connections are kept: in no folder of any job."""
+    return data_dir / SECRETS_DIR / f"{job_id}.json"
+
+
+def write_connections(path: Path, manifest: Manifest) -> None:
     """The manifest's S3 connections, for the data download and the results upload (mode 0600)."""
     data, results = manifest.training_data_reference, manifest.training_results_reference
     body = {
         "data": {**_connection(data.connection), "bucket": data.source.bucket},
         "results": {**_connection(results.connection), "bucket": results.target.bucket},
     }
-    job_dir.mkdir(parents=True, exist_ok=True)
-    path = job_dir / CONNECTIONS_FILE
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(body))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(body))
 
 
 def _connection(connection: Any) -> dict[str, str]:
@@ -248,8 +255,12 @@ def _connection(connection: Any) -> dict[str, str]:
 
 
 def remove_files(*paths: Path) -> None:
+    """Remove folders and files; those already gone are fine."""
     for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # -- reading, deleting, forgetting ---------------------------------------------------------------

@@ -91,5 +91,9 @@ class Executor(abc.ABC):
         """After a platform restart: find these jobs again (running, queued or exited while
         the platform was down) and take them back in hand. Returns each one's status."""
 
+    def gpu_capacity(self) -> int | None:
+        """How many GPUs this executor can ever hand out; None when it cannot tell (a cluster)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional
         """Release the executor's own resources (threads, connections). Jobs keep running."""

@@ -8,15 +8,19 @@ from pathlib import Path
 from vlad.executors.base import JobSpec
 
 
+def _config(spec: JobSpec) -> dict:
+    try:
+        config = json.loads(spec.config_path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
 def job_paths(spec: JobSpec) -> list[Path]:
     """The job's folders (dataset, output, base model, extra files, temp) and its model.json,
     each to be seen at its own path so that vlad_training.json needs no rewriting."""
     paths = [*spec.mounts, spec.temp_path]
-    try:
-        config = json.loads(spec.config_path.read_text())
-    except (OSError, ValueError):
-        config = {}
-    hyperparameters = config.get("training_config_file") if isinstance(config, dict) else None
+    hyperparameters = _config(spec).get("training_config_file")
     if hyperparameters:
         paths.append(Path(hyperparameters))
     unique: list[Path] = []
@@ -24,3 +28,10 @@ def job_paths(spec: JobSpec) -> list[Path]:
         if path not in unique:
             unique.append(path)
     return unique
+
+
+def read_only_paths(spec: JobSpec) -> set[Path]:
+    """Those of `job_paths` the kernel reads but must not change: its staged datasets (whose
+    files are the registered datasets' own, shared by every job) and the base model."""
+    config = _config(spec)
+    return {Path(config[key]) for key in ("dataset_path", "base_model_path") if config.get(key)}

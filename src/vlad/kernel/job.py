@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import operator
 from pathlib import Path
 from typing import Any
 
 from vlad.contract import Command, Operation, Status, StatusMessage, TrainingConfig, ValidationType
+from vlad.contract.status import STEP_MAX
 from vlad.kernel.errors import KernelError, stop_event
 from vlad.kernel.metrics import MetricWriter
 from vlad.kernel.publisher import StatusPublisher
@@ -69,14 +72,22 @@ class Job:
     def progress(self, step: int, total: int | None = None, percentage: float | None = None) -> None:
         """Report `training_ing`. Call it every step; it returns in microseconds.
 
-        Give `total` (steps in the whole job) or an explicit `percentage`.
+        Give `total` (steps in the whole job) or an explicit `percentage` (kept within
+        0..100; one that is not a finite number is left out). A step is an integer from 0
+        to 2**63-1; anything else ends the job with `training_error` (a counter gone wrong).
         """
+        try:
+            step = operator.index(step)  # ints of numpy and torch too, never a float
+        except TypeError:
+            raise KernelError(f"job.progress: step must be an integer, got {step!r}.") from None
+        if not 0 <= step <= STEP_MAX:
+            raise KernelError(f"job.progress: step must lie between 0 and 2**63-1, got {step}.")
         if percentage is None:
             percentage = 100.0 * step / total if total else 0.0
+        percentage = float(percentage)
+        clamped = min(max(percentage, 0.0), 100.0) if math.isfinite(percentage) else None
         self.last_step = step
-        self._publisher.publish(
-            self._message(Status.ING, percentage=min(max(percentage, 0.0), 100.0), step=step)
-        )
+        self._publisher.publish(self._message(Status.ING, percentage=clamped, step=step))
 
     def log_metrics(self, name: str, x: float | int, *, x_name: str = "step", **values: float) -> None:
         """Append a row to the graph `name` (`save/metrics/<name>.csv`).

@@ -7,6 +7,11 @@ merged); `training_done` and `training_error` are never dropped. A lost connecti
 reopened with back-off and every message that was not confirmed is sent again, so a
 message can arrive twice but is never lost; each carries a unique AMQP `message_id`
 property so the platform can tell a re-send from a new message.
+
+While the broker is away the kernel's log gets one warning line per connection attempt
+(pika's own loggers are set to CRITICAL: each failed attempt would otherwise log several
+errors and a traceback, and the platform quotes the log's last 20 lines when a job ends
+abnormally).
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ _RECONNECT_ERRORS = (
     ConnectionError,
     OSError,
 )
+
+
+def quiet_pika() -> None:
+    """Keep pika's per-attempt errors and tracebacks out of the kernel's log."""
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a connection error (pika's often have an empty str())."""
+    text = str(exc) or "; ".join(str(a) or repr(a) for a in exc.args)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @dataclass
@@ -65,6 +81,7 @@ class StatusPublisher:
             connection_attempts=1,
             socket_timeout=5,
         )
+        quiet_pika()
         self.queue = queue
         self.buffer_size = buffer_size
         self._pending: deque[_Item] = deque()
@@ -154,8 +171,16 @@ class StatusPublisher:
                         self.confirmed += 1
                         self._cond.notify_all()
             except _RECONNECT_ERRORS as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("status publisher lost the broker (%s); retrying", self.last_error)
+                self.last_error = describe(exc)
+                log.warning(
+                    "status publisher %s the broker at %s:%s (%s); %d message(s) waiting, retrying in %.1fs",
+                    "cannot reach" if connection is None else "lost",
+                    self._params.host,
+                    self._params.port,
+                    self.last_error,
+                    self.backlog,
+                    backoff,
+                )
                 with self._cond:
                     # Unconfirmed messages go back to the front, in order, to be sent again.
                     self._pending.extendleft(reversed(self._in_flight))

@@ -1,4 +1,12 @@
-"""Running a kernel: load the job, call the author's function, report the outcome."""
+"""Running a kernel: load the job, call the author's function, report the outcome.
+
+The outcome (`training_done` or `training_error`) is flushed to the broker for up to
+`$VLAD_FLUSH_TIMEOUT` seconds (default 60). When it cannot be delivered in that time (the
+broker is down), the SDK writes it as JSON to `<model_write_path>/.vlad-outcome.json`
+(`vlad.contract.status.OUTCOME_FILE`) and exits non-zero: 75 (EX_TEMPFAIL) after a done,
+the error's own code after an error. The platform applies that file when the process has
+ended without an outcome on the wire, and says so in the job's message.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from vlad.contract import (
     check_hyperparameters,
 )
 from vlad.contract.manifest import MANIFEST_FILE
+from vlad.contract.status import OUTCOME_FILE, StatusMessage
 from vlad.contract.training_config import CONFIG_ENV_VAR, CONTAINER_CONFIG_PATH
 from vlad.kernel.errors import KernelError, StopRequested, stop_event
 from vlad.kernel.job import Job
@@ -32,7 +41,8 @@ from vlad.kernel.publisher import StatusPublisher
 log = logging.getLogger("vlad.kernel")
 
 JobFunction = Callable[[Job], Any]
-FLUSH_TIMEOUT_ENV = "VLAD_FLUSH_TIMEOUT"
+FLUSH_TIMEOUT_ENV = "VLAD_FLUSH_TIMEOUT"  # seconds to deliver the last messages; default 60
+UNDELIVERED_EXIT_CODE = 75  # training_done could not be delivered: it is in OUTCOME_FILE
 # Set by a kernel that runs another program (the command kernel of DLaaS jobs): a program
 # that calls run() itself creates this file, and the wrapping kernel leaves reporting to it.
 REPORTING_MARKER_ENV = "VLAD_REPORTING_MARKER"
@@ -155,13 +165,13 @@ def run(
 
     Calls `train(job)` for a training job and `validate(job)` for a validation job
     (both validation and inference; look at `job.validation_type`). Exits 0 after
-    `training_done`, 1 after `training_error`, 143 when stopped by SIGTERM.
+    `training_done`, 1 after `training_error`, 143 when stopped by SIGTERM, and 75 when
+    `training_done` could not be delivered (it is then left in the output folder, see above).
     """
     logging.basicConfig(
         level=os.environ.get("VLAD_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("pika").setLevel(logging.WARNING)
     path = config_path()
     raw: dict[str, Any] = {}
     publisher: StatusPublisher | None = None
@@ -197,7 +207,8 @@ def run(
     except Exception as exc:  # noqa: BLE001 - every failure must become one training_error
         traceback.print_exc()
         exit_code, error = 1, _describe_crash(exc)
-    _finish(publisher, raw, job, error, report)
+    if not _finish(publisher, raw, job, error, report) and exit_code == 0:
+        exit_code = UNDELIVERED_EXIT_CODE
     sys.exit(exit_code)
 
 
@@ -207,28 +218,62 @@ def _finish(
     job: Job | None,
     error: str | None,
     report: bool = True,
-) -> None:
+) -> bool:
+    """Send the outcome and flush; False when it could not be delivered in time."""
     if error:
         print(f"vlad: {error}", file=sys.stderr)
     if publisher is None:
-        return
+        return True
     if job is None:
         job = _job_from_raw(raw, publisher)
+    outcome = None
     if job is not None:
         if not report:
             pass  # the program this kernel ran has reported already
         elif error:
-            publisher.publish(job._message(Status.ERROR, message=error, step=job.last_step))
+            outcome = job._message(Status.ERROR, message=error, step=job.last_step)
         else:
-            publisher.publish(job._message(Status.DONE, percentage=100.0, step=job.last_step))
+            outcome = job._message(Status.DONE, percentage=100.0, step=job.last_step)
+        if outcome is not None:
+            publisher.publish(outcome)
         job.close()
-    timeout = float(os.environ.get(FLUSH_TIMEOUT_ENV, "60"))
-    if not publisher.close(timeout):
-        print(
-            f"vlad: could not deliver {publisher.backlog} status message(s) to the broker within "
-            f"{timeout:.0f}s ({publisher.last_error}).",
-            file=sys.stderr,
-        )
+    timeout = _flush_timeout()
+    if publisher.close(timeout):
+        return True
+    print(
+        f"vlad: could not deliver {publisher.backlog} status message(s) to the broker within "
+        f"{timeout:g}s ({publisher.last_error}).",
+        file=sys.stderr,
+    )
+    if outcome is not None and job is not None:
+        _leave_outcome(job, outcome)
+    return False
+
+
+def _flush_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(FLUSH_TIMEOUT_ENV) or 60))
+    except ValueError:
+        return 60.0
+
+
+def _leave_outcome(job: Job, outcome: StatusMessage) -> None:
+    """Write the undelivered outcome where the platform looks for it (whole or not at all)."""
+    try:
+        folder = job.model_write_path
+    except (AttributeError, TypeError):  # a config that failed to parse may name none
+        print("vlad: no model_write_path to leave the outcome in.", file=sys.stderr)
+        return
+    target = folder / OUTCOME_FILE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{OUTCOME_FILE}.partial"
+        partial.write_bytes(outcome.to_body())
+        os.replace(partial, target)
+    except OSError as exc:
+        print(f"vlad: could not leave the outcome in {target} either: {exc}", file=sys.stderr)
+        return
+    print(f"vlad: left {outcome.status.value} in {target} for the platform.", file=sys.stderr)
 
 
 def _job_from_raw(raw: dict[str, Any], publisher: StatusPublisher) -> Job | None:

@@ -10,7 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from vlad.server.platform import Platform
-from vlad.server.routers import datasets, dlaas, experiments, jobs, kernels, models, system, validations
+from vlad.server.routers import (
+    datasets,
+    dlaas,
+    experiments,
+    jobs,
+    kernels,
+    models,
+    projects,
+    system,
+    tokens,
+    validations,
+)
 from vlad.server.services.errors import ServiceError
 from vlad.server.webui import mount_web_ui
 
@@ -30,7 +41,18 @@ def create_app(platform: Platform) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.platform = platform
-    for module in (system, kernels, datasets, models, validations, experiments, jobs, dlaas):
+    for module in (
+        system,
+        tokens,
+        projects,
+        kernels,
+        datasets,
+        models,
+        validations,
+        experiments,
+        jobs,
+        dlaas,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
 
     mount_web_ui(app)  # every path but /api, /docs and /openapi.json
@@ -45,7 +67,7 @@ def create_app(platform: Platform) -> FastAPI:
             {
                 "field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0],
                 "problem": e["msg"],
-                "allowed": "",
+                "allowed": str((e.get("ctx") or {}).get("allowed", "")),
             }
             for e in exc.errors()
         ]

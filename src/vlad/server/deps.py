@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the platform, a database session, the caller's project."""
+"""FastAPI dependencies: the platform, a database session, the caller (project and role)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from vlad.server.models import Project
 from vlad.server.platform import Platform
-from vlad.server.services.projects import project_for_token
+from vlad.server.services.access import Caller, Unauthenticated, require_admin
+from vlad.server.services.projects import authenticate
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -32,22 +33,52 @@ def get_session(platform: PlatformDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_project(
+def get_caller(
     session: SessionDep,
+    platform: PlatformDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     token: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> Project:
+) -> Caller:
     # A query token serves EventSource and download links, which cannot set headers.
     value = credentials.credentials if credentials else token
-    project = project_for_token(session, value) if value else None
-    if project is None:
-        raise HTTPException(
-            401,
-            "a valid API token is needed: 'Authorization: Bearer <token>' "
-            "(`vlad up` prints one; `vlad token create` makes more)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return project
+    if not value:
+        raise _unauthorized("a valid API token is needed")
+    try:
+        return authenticate(session, platform.db, value)
+    except Unauthenticated as exc:
+        raise _unauthorized(exc.message) from exc
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        401,
+        f"{reason}: 'Authorization: Bearer <token>' "
+        "(`vlad up` prints an admin token; `vlad token create` makes more)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_project(caller: CallerDep) -> Project:
+    return caller.project
 
 
 ProjectDep = Annotated[Project, Depends(get_project)]
+
+
+def admin_only(action: str, why: str) -> object:
+    """A dependency for routes only admins may call: a member token gets 403 saying `action`
+    needs an admin token, because `why`."""
+
+    def check(caller: CallerDep) -> Caller:
+        require_admin(caller, action, why)
+        return caller
+
+    return Annotated[Caller, Depends(check)]
+
+
+AdminDep = admin_only(
+    "this request", "admins manage projects and tokens and what runs on the platform's own host"
+)

@@ -106,7 +106,7 @@ class Platform:
         self.consumer = StatusConsumer(
             self.db, broker_url, settings.status_queue, on_applied=self._on_applied
         )
-        self.monitor = JobMonitor(self.launcher, settings.exit_grace_seconds)
+        self.monitor = JobMonitor(self.launcher, settings.exit_grace_seconds, stream=self.consumer)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlad-launch")
 
     @property

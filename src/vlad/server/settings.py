@@ -58,12 +58,26 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = None
     s3_region: str = "us-east-1"
     s3_workers: int = 8  # objects moved at once
-    # A DLaaS model definition (.zip) that unpacks to more is refused.
+    # A DLaaS model definition (.zip) or an uploaded kernel that unpacks to more is refused.
     dlaas_max_unpacked_bytes: int = 1024**3
+    # An uploaded dataset (.zip) that unpacks to more is refused; so is any upload that
+    # unpacks to more than this many times its own size (beyond 64 MiB): a zip bomb.
+    dataset_max_unpacked_bytes: int = 20 * 1024**3
+    archive_max_ratio: float = 100.0
+    # The only server folders an admin may register as datasets (comma-separated);
+    # empty: <data_dir>/datasets and <data_dir>/demo.
+    dataset_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 8000
 
-    @field_validator("gpus", "docker_extra_mounts", mode="before")
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # Resolved once, here: kernels and supervisors run in other working directories, so
+        # every path written from this one (vlad_training.json, job specs, rows) must be absolute.
+        return value.expanduser().resolve()
+
+    @field_validator("gpus", "docker_extra_mounts", "dataset_roots", mode="before")
     @classmethod
     def _split_gpus(cls, value: object) -> object:
         if isinstance(value, str):
@@ -74,7 +88,7 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         if self.database_url is not None:
             return self.database_url.get_secret_value()
-        return f"sqlite:///{self.data_dir.resolve() / 'vlad.db'}"
+        return f"sqlite:///{self.data_dir / 'vlad.db'}"
 
     def s3_connection(self) -> S3Connection | None:
         """The connection for s3:// datasets; None when no endpoint is set."""
@@ -102,6 +116,12 @@ class Settings(BaseSettings):
     @property
     def kernels_dir(self) -> Path:
         return self.data_dir / "kernels"
+
+    @property
+    def dataset_folder_roots(self) -> list[Path]:
+        """The real paths under which server folders may be registered as datasets."""
+        roots = self.dataset_roots or [self.datasets_dir, self.data_dir / "demo"]
+        return [Path(root).expanduser().resolve() for root in roots]
 
 
 @lru_cache

@@ -20,6 +20,7 @@ from vlad.server.app import create_app
 from vlad.server.models import Kernel
 from vlad.server.platform import Platform
 from vlad.server.services import datasets, kernels, projects
+from vlad.server.services.access import Role
 from vlad.server.services.errors import ServiceError
 from vlad.server.settings import Settings
 
@@ -30,13 +31,14 @@ REFERENCE_KERNEL = REPO_ROOT / "kernels" / "image_classification"
 
 
 def bootstrap(platform: Platform) -> str:
-    """Create what a first start needs; return a fresh token for this machine's CLI and browser."""
+    """Create what a first start needs; return a fresh admin token for this machine's CLI and browser."""
     settings = platform.settings
     with platform.db.session() as session:
         project = projects.get_by_name(session, DEFAULT_PROJECT)
         if project is None:
             project, _ = projects.create_project(session, DEFAULT_PROJECT)
-        token = projects.create_token(session, project, "vlad up")
+        # The person who starts the platform administers it: they get an admin token.
+        _row, token = projects.create_token(session, project, "vlad up", Role.ADMIN)
         has_kernel = session.scalar(select(Kernel.id).where(Kernel.project_id == project.id).limit(1))
         if not has_kernel and REFERENCE_KERNEL.is_dir():
             kernels.register(session, project, path=str(REFERENCE_KERNEL))
@@ -83,7 +85,7 @@ def serve(settings: Settings) -> None:
             print(
                 f"\nVLAD is up.\n  Web UI:  {base}/?token={token}\n"
                 f"  API:     {base}/docs  (Authorize with the token below)\n"
-                f"  token:   {token}\n"
+                f"  token:   {token}  (admin: `vlad token create NAME` makes member tokens)\n"
                 f"  CLI:     `vlad models list` (server and token saved in {config})\n",
                 flush=True,
             )

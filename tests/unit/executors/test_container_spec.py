@@ -17,7 +17,13 @@ def spec(tmp_path: Path) -> JobSpec:
     config = job_dir / "vlad_training.json"
     job_dir.mkdir(parents=True)
     config.write_text(
-        json.dumps({"temp_path": str(job_dir / "temp"), "training_config_file": str(job_dir / "model.json")})
+        json.dumps(
+            {
+                "temp_path": str(job_dir / "temp"),
+                "training_config_file": str(job_dir / "model.json"),
+                "dataset_path": str(job_dir / "dataset"),
+            }
+        )
     )
     return JobSpec(
         job_id="model-1",
@@ -40,7 +46,7 @@ def test_the_config_and_every_folder_it_names_are_mounted_at_their_own_paths(spe
     assert mounts == {
         "/vlad_training.json": (str(spec.config_path), True),
         "/usr": ("/usr", True),
-        str(job / "dataset"): (str(job / "dataset"), False),
+        str(job / "dataset"): (str(job / "dataset"), True),  # shared files: never written
         str(job / "output"): (str(job / "output"), False),
         str(job / "temp"): (str(job / "temp"), False),
         str(job / "model.json"): (str(job / "model.json"), False),

@@ -180,3 +180,22 @@ def test_the_platform_may_do_what_the_kubernetes_executor_does():
         ("pods/log", "get"),
     }
     assert needed <= granted
+
+
+def test_the_pod_sees_only_the_jobs_own_paths_and_its_datasets_read_only(tmp_path, spec):
+    data = tmp_path / "data"
+    config = json.loads(spec.config_path.read_text())
+    config["dataset_path"] = str(spec.job_dir / "dataset")
+    spec.config_path.write_text(json.dumps(config))
+    job = job_manifest(spec, KubernetesOptions("ml", "vlad-data", str(data)), log_base=0)
+    mounts = {
+        m["mountPath"]: (m.get("subPath"), m.get("readOnly"))
+        for m in job["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+        if m["name"] == "data"
+    }
+    assert mounts == {
+        str(spec.job_dir / "dataset"): ("jobs/model-1a2b3c4d/dataset", True),
+        str(spec.job_dir / "output"): ("jobs/model-1a2b3c4d/output", False),
+        str(spec.job_dir / "temp"): ("jobs/model-1a2b3c4d/temp", False),
+    }
+    assert str(data) not in mounts  # not the whole data folder: its secrets/ and other jobs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from vlad.executors import JobSpec
 from vlad.executors.ray.entry import KernelLines, entrypoint, environment, exit_code
 
-ENTRY = "cd /k && exec /venv/bin/python -m kernel"
+ENTRY = "/venv/bin/python -m kernel"
 
 
 def spec(gpu_count: int = 0, command: tuple[str, ...] = ("python", "-m", "kernel")) -> JobSpec:
@@ -30,12 +31,22 @@ def spec(gpu_count: int = 0, command: tuple[str, ...] = ("python", "-m", "kernel
     ("command", "python", "expected"),
     [
         (("python", "-m", "kernel"), "/venv/bin/python", ENTRY),
-        (("python", "-m", "kernel"), "python", "cd /k && exec python -m kernel"),
-        (("./run.sh", "it's"), "/venv/bin/python", "cd /k && exec ./run.sh 'it'\"'\"'s'"),
+        (("python", "-m", "kernel"), "python", "python -m kernel"),
+        (("./run.sh", "it's"), "/venv/bin/python", "./run.sh 'it'\"'\"'s'"),
     ],
 )
 def test_entrypoint_runs_the_command_in_the_kernel_folder(command, python, expected):
-    assert entrypoint(spec(command=command), python) == expected
+    entry = entrypoint(spec(command=command), python)
+    assert entry.startswith("cd /k && exec env -i ") and entry.endswith(f" {expected}")
+
+
+def test_entrypoint_clears_the_workers_environment(tmp_path):
+    """A Ray worker inherits its node's environment; the kernel sees only the allowed part."""
+    entry = entrypoint(spec(command=("env",)), None).replace("cd /k", f"cd {tmp_path}")
+    worker = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "EXTRA": "a b", "VLAD_TRAINING_CONFIG": "/c.json"}
+    secrets = {"VLAD_S3_SECRET_ACCESS_KEY": "s3cret", "VLAD_BROKER_URL": "amqp://u:pw@h", "AWS_SECRET": "x"}
+    out = subprocess.run(["sh", "-c", entry], env={**worker, **secrets}, capture_output=True, text=True)
+    assert dict(line.split("=", 1) for line in out.stdout.splitlines()) == worker
 
 
 def test_environment():

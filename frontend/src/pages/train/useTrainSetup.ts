@@ -45,11 +45,23 @@ export function useTrainSetup(baseId: string | null) {
     setValDs(base.data.datasets.filter((d) => d.role === "val").map((d) => d.id));
   }, [base.data]);
 
+  // `?dataset=` and `?val=` name the datasets to start with (the first-start button, a
+  // dataset's "Train with this dataset"); without them, the only dataset some kernel can
+  // train is chosen already: a choice with one option is no choice.
+  const kernels = useApi<Kernel[]>(baseId ? null : "/kernels");
   const wanted = params.get("dataset");
+  const wantedVal = params.get("val");
   useEffect(() => {
-    const found = datasets.data?.find((d) => d.id === wanted || d.name === wanted);
-    if (found && !baseId) setTrainDs([found.id]);
-  }, [datasets.data, wanted, baseId]);
+    if (baseId || !datasets.data || !kernels.data) return;
+    const all = datasets.data;
+    const find = (ref: string | null) => all.find((d) => d.id === ref || d.name === ref);
+    const trainable = new Set(kernels.data.flatMap((k) => k.training_types));
+    const options = all.filter((d) => trainable.has(d.training_type));
+    const train = wanted ? find(wanted) : options.length === 1 ? options[0] : undefined;
+    if (train) setTrainDs([train.id]);
+    const val = find(wantedVal);
+    if (val) setValDs([val.id]);
+  }, [datasets.data, kernels.data, wanted, wantedVal, baseId]);
 
   const trainingType =
     base.data?.training_type ?? datasets.data?.find((d) => trainDs.includes(d.id))?.training_type ?? null;

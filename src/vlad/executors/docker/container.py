@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vlad.executors.base import JobSpec
-from vlad.executors.paths import job_paths
+from vlad.executors.paths import job_paths, read_only_paths
 
 LABEL_JOB = "vlad.job"  # every container of the platform has it: how `recover` finds them
 LABEL_GPUS = "vlad.gpus"  # the GPU ids handed to it, comma-separated
@@ -69,7 +69,9 @@ def create_kwargs(spec: JobSpec, gpus: tuple[str, ...], options: ContainerOption
     # Engines mount shallow targets before deeper ones, whatever the order given here.
     mounts = [_bind(spec.config_path, True, CONFIG_TARGET)]
     mounts += [_bind(path, True) for path in options.extra_mounts]
-    mounts += [_bind(path, False) for path in job_paths(spec)]
+    # The datasets and the base model are read-only: their files are shared with other jobs.
+    read_only = read_only_paths(spec)
+    mounts += [_bind(path, path in read_only) for path in job_paths(spec)]
     kwargs: dict[str, Any] = {
         "image": spec.image,
         "name": container_name(spec.job_id),

@@ -86,6 +86,9 @@ class ContainerExecutor(LogFileLogs):
         self._lock = threading.RLock()
         self._closed = False
 
+    def gpu_capacity(self) -> int:
+        return len(self._pool.gpu_ids)
+
     def submit(self, spec: JobSpec) -> RunStatus:
         create_kwargs(spec, (), self.options, 0)  # refuses a spec that can never run here
         with self._lock:

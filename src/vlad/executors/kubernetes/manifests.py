@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vlad.executors.base import JobSpec
-from vlad.executors.paths import job_paths
+from vlad.executors.paths import job_paths, read_only_paths
 
 LABEL_JOB = "vlad.job"  # on the Job, its pod and the Secret: how the executor finds them
 ANNOTATION_JOB = "vlad.job"  # the job id as it is (a label value may have had to change)
@@ -84,6 +84,22 @@ def secret_manifest(spec: JobSpec, options: KubernetesOptions) -> dict[str, Any]
     }
 
 
+def data_mounts(spec: JobSpec, options: KubernetesOptions) -> list[dict[str, Any]]:
+    """Only the job's own paths of the data volume, each at its own path (subPath): never the
+    whole data folder, which holds every other job, the platform's secrets and its database.
+    The datasets and the base model are read-only."""
+    root, read_only = Path(options.data_path or "/"), read_only_paths(spec)
+    return [
+        {
+            "name": "data",
+            "mountPath": str(path),
+            "subPath": path.relative_to(root).as_posix(),
+            "readOnly": path in read_only,
+        }
+        for path in job_paths(spec)
+    ]
+
+
 def environment(spec: JobSpec) -> list[dict[str, str]]:
     env = {"PYTHONUNBUFFERED": "1", **spec.env, "VLAD_TRAINING_CONFIG": CONFIG_TARGET}
     if spec.gpu_count == 0:
@@ -105,7 +121,7 @@ def job_manifest(spec: JobSpec, options: KubernetesOptions, log_base: int) -> di
         "env": environment(spec),
         "volumeMounts": [
             {"name": "config", "mountPath": CONFIG_TARGET, "subPath": CONFIG_KEY, "readOnly": True},
-            {"name": "data", "mountPath": options.data_path},
+            *data_mounts(spec, options),
         ],
     }
     if spec.gpu_count > 0:

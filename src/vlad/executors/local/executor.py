@@ -41,6 +41,9 @@ class LocalProcessExecutor(LogFileLogs):
         self._watcher = threading.Thread(target=self._watch, name="vlad-local-watch", daemon=True)
         self._watcher.start()
 
+    def gpu_capacity(self) -> int:
+        return len(self._pool.gpu_ids)
+
     def submit(self, spec: JobSpec) -> RunStatus:
         if not spec.command:
             raise ValueError(

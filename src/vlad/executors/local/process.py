@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from contextlib import suppress
@@ -10,6 +9,7 @@ from pathlib import Path
 from subprocess import DEVNULL, STDOUT, Popen
 
 from vlad.executors.base import JobSpec
+from vlad.executors.environment import kernel_environment
 from vlad.executors.local.state import EXIT_FILE, ProcessRecord, process_start_time, write_record
 
 
@@ -21,14 +21,10 @@ def kernel_argv(spec: JobSpec) -> list[str]:
 
 
 def kernel_env(spec: JobSpec, gpus: tuple[str, ...]) -> dict[str, str]:
-    # Unbuffered by default so that `logs(follow=True)` shows a Python kernel's lines live.
-    return {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        **spec.env,
-        "VLAD_TRAINING_CONFIG": str(spec.config_path),
-        "CUDA_VISIBLE_DEVICES": ",".join(gpus),
-    }
+    """A clean environment (never the platform's secrets), unbuffered by default so that
+    `logs(follow=True)` shows a Python kernel's lines live."""
+    own = {"VLAD_TRAINING_CONFIG": str(spec.config_path), "CUDA_VISIBLE_DEVICES": ",".join(gpus)}
+    return kernel_environment(own, spec.env)
 
 
 def start_supervised(spec: JobSpec, gpus: tuple[str, ...]) -> tuple[Popen[bytes], ProcessRecord]:

@@ -9,6 +9,7 @@ import shlex
 import signal
 
 from vlad.executors.base import JobSpec
+from vlad.executors.environment import INHERITED
 
 METADATA_JOB = "vlad.job"
 METADATA_LOG_BASE = "vlad.log_base"  # the log file's size when it was submitted (vlad.executors.logcopy)
@@ -19,11 +20,18 @@ RAY_LINE = re.compile(
     r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) job_(manager|supervisor)\.py:\d+ -- "
 )
 EXIT_CODE_IN_MESSAGE = re.compile(r"exit code (-?\d+)")
+SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A shell cannot list the variables of a prefix (LC_*): these are the ones that exist.
+LOCALE = ("LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES")
 
 
 def entrypoint(spec: JobSpec, python: str | None) -> str:
     """The shell command Ray runs: the kernel's command in its folder (not uploaded: the
-    cluster sees this file system). `python`: what a bare `python` in the command becomes."""
+    cluster sees this file system). `python`: what a bare `python` in the command becomes.
+
+    A Ray worker inherits the environment its node was started with (on one machine, often
+    the platform's own, secrets and all): `env -i` clears it, keeping only the allowed
+    variables (vlad.executors.environment) and the job's own, as Ray set them."""
     if not spec.command:
         raise ValueError(
             f"job {spec.job_id} has no command to run; a kernel's `command` "
@@ -32,7 +40,10 @@ def entrypoint(spec: JobSpec, python: str | None) -> str:
     argv = list(spec.command)
     if python and argv[0] in ("python", "python3"):
         argv[0] = python
-    return f"cd {shlex.quote(str(spec.workdir))} && exec {shlex.join(argv)}"
+    names = [*INHERITED, *LOCALE, *environment(spec, 0), "CUDA_VISIBLE_DEVICES"]
+    names.remove("RAY_JOB_STOP_WAIT_TIME_S")  # for Ray's supervisor, not the kernel
+    kept = " ".join(f'${{{n}+"{n}=${n}"}}' for n in dict.fromkeys(names) if SHELL_NAME.fullmatch(n))
+    return f"cd {shlex.quote(str(spec.workdir))} && exec env -i {kept} {shlex.join(argv)}"
 
 
 def environment(spec: JobSpec, grace_seconds: float) -> dict[str, str]:

@@ -2,19 +2,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
+from vlad.server.deps import CallerDep, PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.requests import DatasetRegister
 from vlad.server.schemas.responses import DatasetOut
-from vlad.server.services import datasets
+from vlad.server.services import archives, datasets
 from vlad.server.services.views import dataset_out
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
 @router.post("", status_code=201)
-def register(body: DatasetRegister, session: SessionDep, project: ProjectDep) -> DatasetOut:
+def register(
+    body: DatasetRegister, session: SessionDep, caller: CallerDep, platform: PlatformDep
+) -> DatasetOut:
+    """Register an s3://bucket/prefix, or (admin tokens only) a server folder under
+    VLAD_DATASET_ROOTS."""
     return dataset_out(
-        datasets.register(session, project, body.name, body.training_type, body.location, body.description)
+        datasets.register(
+            session,
+            caller.project,
+            body.name,
+            body.training_type,
+            body.location,
+            body.description,
+            caller=caller,
+            roots=platform.settings.dataset_folder_roots,
+        )
     )
 
 
@@ -37,6 +50,11 @@ def upload(
             file.file,
             platform.settings.datasets_dir,
             description,
+            archives.Limits(
+                platform.settings.dataset_max_unpacked_bytes,
+                platform.settings.archive_max_ratio,
+                "VLAD_DATASET_MAX_UNPACKED_BYTES",
+            ),
         )
     )
 

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 
 from vlad.dlaas import schemas, service
-from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
+from vlad.server.deps import CallerDep, PlatformDep, ProjectDep, SessionDep
+from vlad.server.services.access import require_sandbox
 from vlad.server.services.states import ACTIVE
 
 router = APIRouter(prefix="/dlaas/models", tags=["dlaas"])
@@ -19,9 +20,14 @@ def train(
     session: SessionDep,
     project: ProjectDep,
     platform: PlatformDep,
+    caller: CallerDep,
 ) -> schemas.DlaasSubmitted:
     """Check everything (manifest, .zip, buckets and keys), then start the job; a refusal creates nothing."""
     settings = platform.settings
+    # A model definition is code: a member's runs only where the executor sandboxes it.
+    require_sandbox(
+        caller, settings.executor, settings, "submitting a DLaaS model definition", "model_definition"
+    )
     submission = service.check_submission(
         manifest.file.read(), model_definition.file, settings.dlaas_max_unpacked_bytes
     )

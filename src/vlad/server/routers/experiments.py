@@ -37,10 +37,10 @@ def create(
 ) -> ExperimentOut:
     """Submit many runs at once; all are checked before any is created."""
     experiment, models = experiments.create(
-        session, project, body, platform.settings.jobs_dir, platform.settings.executor
+        session, project, body, platform.settings.jobs_dir, platform.settings.executor, platform.uploads_dir
     )
     session.commit()
-    platform.launch([m.id for m in models], body.base.extra_files)
+    platform.launch([m.id for m in models], list(dict.fromkeys(body.base.extra_files)))
     return _out(session, experiment, with_runs=True)
 
 

@@ -1,9 +1,11 @@
 """What every job has, training or validation: status, logs, settings, graphs, stop."""
 
 import json
+import os
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.responses import GraphOut, JobOut
@@ -12,6 +14,7 @@ from vlad.server.services.errors import Conflict, NotFound
 from vlad.server.services.views import job_out
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+CHUNK = 1024 * 1024
 
 
 @router.get("/{job_id}")
@@ -73,8 +76,19 @@ def final_metrics(job_id: str, session: SessionDep, project: ProjectDep) -> dict
     return graphs.final_metrics(f"{job.job_dir}/output")
 
 
-@router.get("/{job_id}/dataset/{path:path}")
-def dataset_image(job_id: str, path: str, session: SessionDep, project: ProjectDep) -> FileResponse:
-    """An image of the job's staged dataset, as an annotation names it (thumbnails in the UI)."""
+@router.get("/{job_id}/dataset/{path:path}", response_class=StreamingResponse)
+def dataset_image(job_id: str, path: str, session: SessionDep, project: ProjectDep) -> StreamingResponse:
+    """An image of the job's staged dataset, as an annotation names it (thumbnails in the UI).
+    Streamed from the file opened inside the job's dataset folder, never from a path again."""
     file, media_type = job_files.dataset_image(jobs.get_job(session, project, job_id), path)
-    return FileResponse(file, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
+    size = os.fstat(file.fileno()).st_size
+
+    def chunks() -> Iterator[bytes]:
+        left = size  # no more than announced, should the file grow meanwhile
+        with file:
+            while left > 0 and (chunk := file.read(min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+
+    headers = {"Cache-Control": "private, max-age=3600", "Content-Length": str(size)}
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)

@@ -1,19 +1,46 @@
-from fastapi import APIRouter
+from typing import Annotated
 
-from vlad.server.deps import ProjectDep, SessionDep
+from fastapi import APIRouter, File, Form, UploadFile
+
+from vlad.server.deps import CallerDep, PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.requests import KernelRegister
 from vlad.server.schemas.responses import KernelOut
-from vlad.server.services import kernels
+from vlad.server.services import kernel_upload, kernels
 from vlad.server.services.views import kernel_out
 
 router = APIRouter(prefix="/kernels", tags=["kernels"])
 
 
 @router.post("", status_code=201)
-def register(body: KernelRegister, session: SessionDep, project: ProjectDep) -> KernelOut:
+def register(
+    body: KernelRegister, session: SessionDep, caller: CallerDep, platform: PlatformDep
+) -> KernelOut:
+    """Register a kernel folder on the server (admin tokens only) or a manifest (a member's only
+    for an executor that sandboxes it: docker, kubernetes, ray on other machines)."""
     return kernel_out(
-        kernels.register(session, project, path=body.path, manifest=body.manifest, executor=body.executor)
+        kernels.register(
+            session,
+            caller.project,
+            path=body.path,
+            manifest=body.manifest,
+            executor=body.executor,
+            caller=caller,
+            settings=platform.settings,
+        )
     )
+
+
+@router.post("/upload", status_code=201)
+def upload(
+    file: Annotated[UploadFile, File(description="a .zip of the kernel folder (kernel.json at its root)")],
+    session: SessionDep,
+    caller: CallerDep,
+    platform: PlatformDep,
+    executor: Annotated[str | None, Form(description="Run it with this executor")] = None,
+) -> KernelOut:
+    """Upload a kernel folder as a .zip; it is kept in <data_dir>/kernels/<name>/<version>/. A
+    member token may upload only for an executor that sandboxes the kernel."""
+    return kernel_out(kernel_upload.upload(session, caller, file.file, platform.settings, executor or None))
 
 
 @router.get("")

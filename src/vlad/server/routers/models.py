@@ -1,31 +1,35 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from sqlalchemy import func, or_, select
 
 from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
 from vlad.server.models import Job, Model
+from vlad.server.schemas.fields import Description, Filter, Name, Ref
 from vlad.server.schemas.requests import TrainRequest, ValidateRequest
 from vlad.server.schemas.responses import ModelOut, ModelPage, ValidationOut
-from vlad.server.services import training, validations
+from vlad.server.services import model_import, training, validations
 from vlad.server.services.errors import Invalid
 from vlad.server.services.views import model_out, validation_out
 
 router = APIRouter(prefix="/models", tags=["models"])
+
+MAX_OFFSET = 2**62  # beyond any table; past it a database's 64-bit offset overflows
+MAX_LIMIT = 1000
 
 
 @router.get("")
 def list_models(
     session: SessionDep,
     project: ProjectDep,
-    status: str | None = None,
-    q: str | None = None,
-    kernel_id: str | None = None,
-    training_type: str | None = None,
-    experiment_id: str | None = None,
+    status: Filter | None = None,
+    q: Filter | None = None,
+    kernel_id: Filter | None = None,
+    training_type: Filter | None = None,
+    experiment_id: Filter | None = None,
     active: bool | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> ModelPage:
     query = select(Model).outerjoin(Job, Job.id == Model.job_id).where(Model.project_id == project.id)
     if status:
@@ -42,10 +46,9 @@ def list_models(
         (Model.experiment_id, experiment_id),
         (Model.active, active),
     ):
-        if value is not None:
+        if value is not None and value != "":
             query = query.where(column == value)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    limit = max(1, min(limit, 500))
     page = session.scalars(query.order_by(Model.created_at.desc(), Model.id).offset(offset).limit(limit))
     return ModelPage(
         items=[model_out(session, m) for m in page], total=total or 0, offset=offset, limit=limit
@@ -53,7 +56,7 @@ def list_models(
 
 
 def _start(platform, session, project, request: TrainRequest, origin: str, base=None) -> ModelOut:  # type: ignore[no-untyped-def]
-    run = training.plan(session, project, request, base)
+    run = training.plan(session, project, request, base, uploads_dir=platform.uploads_dir)
     model = training.create(
         session,
         project,
@@ -100,22 +103,23 @@ def train_further(
 
 
 @router.post("/import", status_code=201)
-async def import_model(
-    name: Annotated[str, Form()],
-    model_file: Annotated[UploadFile, File(description="the model's file")],
-    settings_file: Annotated[UploadFile, File(description="its model.json")],
+def import_model(
+    name: Annotated[Name, Form()],
+    model_file: Annotated[UploadFile, File(description="the model's file: any non-empty file")],
+    settings_file: Annotated[UploadFile, File(description="its model.json, with a training_type")],
     session: SessionDep,
     project: ProjectDep,
     platform: PlatformDep,
-    kernel: Annotated[str | None, Form()] = None,
-    description: Annotated[str, Form()] = "",
+    kernel: Annotated[Ref | None, Form()] = None,
+    description: Annotated[Description, Form()] = "",
 ) -> ModelOut:
-    model = training.import_model(
+    """An existing model. Everything is checked before anything is written; a refusal leaves nothing."""
+    model = model_import.import_model(
         session,
         project,
         name,
-        (model_file.filename or "", await model_file.read()),
-        await settings_file.read(),
+        (model_file.filename or "", model_file.file),
+        settings_file.file.read(model_import.MAX_SETTINGS_BYTES + 1),
         platform.settings.models_dir,
         kernel,
         description,

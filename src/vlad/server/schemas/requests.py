@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from vlad.server.schemas.fields import Description, FiniteJson, Name, Ref, TrainingType
+
+MAX_LISTED = 100  # datasets or extra files named in one request
+MAX_RUNS = 500  # runs in one experiment, listed and from its grid together
 
 
 class Strict(BaseModel):
@@ -18,35 +23,41 @@ class KernelRegister(Strict):
 
 
 class DatasetRegister(Strict):
-    name: str
-    training_type: str
+    name: Name
+    training_type: TrainingType
     location: str = Field(description="A folder on the server, or s3://bucket/prefix")
-    description: str = ""
+    description: Description = ""
 
 
 class TrainRequest(Strict):
     """A training job. For retrain and continue, unset fields come from the base model."""
 
-    name: str | None = Field(default=None, description="Default: generated from kernel and time")
-    description: str = ""
-    kernel: str | None = Field(
+    name: Name | None = Field(default=None, description="Default: generated from kernel and time")
+    description: Description = ""
+    kernel: Ref | None = Field(
         default=None,
         description="Kernel id, name or name:version; "
         "default: the newest kernel supporting the datasets' training type",
     )
-    model_type: str | None = Field(default=None, description="Default: the kernel's first model type")
-    training_datasets: list[str] = Field(default_factory=list, description="Dataset ids or names")
-    validation_datasets: list[str] = Field(default_factory=list)
-    hyperparameters: dict[str, Any] | None = Field(
+    model_type: Ref | None = Field(default=None, description="Default: the kernel's first model type")
+    training_datasets: list[Ref] = Field(
+        default_factory=list, max_length=MAX_LISTED, description="Dataset ids or names"
+    )
+    validation_datasets: list[Ref] = Field(default_factory=list, max_length=MAX_LISTED)
+    hyperparameters: Annotated[dict[str, Any], FiniteJson] | None = Field(
         default=None, description="Merged over the model type's defaults"
     )
-    extra_files: list[str] = Field(default_factory=list, description="Ids of uploaded files (etc_path)")
+    extra_files: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_LISTED,
+        description="Ids of this project's uploaded files (POST /files), handed to the kernel at etc_path",
+    )
     gpu_count: int | None = Field(default=None, description="Default: the kernel's minimum")
 
 
 class ValidateRequest(Strict):
-    kernel: str | None = Field(default=None, description="Default: the kernel that trained the model")
-    datasets: list[str] = Field(min_length=1, description="Dataset ids or names")
+    kernel: Ref | None = Field(default=None, description="Default: the kernel that trained the model")
+    datasets: list[Ref] = Field(min_length=1, max_length=MAX_LISTED, description="Dataset ids or names")
     validation_type: Literal["validation", "inference"] = "validation"
     gpu_count: int | None = None
 
@@ -54,12 +65,14 @@ class ValidateRequest(Strict):
 class ExperimentRequest(Strict):
     """Many training runs at once: `runs` (hyperparameter sets) or `grid` (every combination)."""
 
-    name: str
-    description: str = ""
+    name: Name
+    description: Description = ""
     base: TrainRequest
-    runs: list[dict[str, Any]] = Field(default_factory=list)
-    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    runs: Annotated[list[dict[str, Any]], FiniteJson] = Field(default_factory=list, max_length=MAX_RUNS)
+    grid: Annotated[dict[str, list[Any]], FiniteJson] = Field(
+        default_factory=dict, description=f"Every combination is a run: at most {MAX_RUNS} in all"
+    )
 
 
 class TokenCreate(Strict):
-    name: str = "cli"
+    name: Name = "cli"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -122,13 +122,45 @@ class GraphOut(BaseModel):
 
 
 class ProjectOut(BaseModel):
+    """The caller's project, and the role of the caller's token in it."""
+
+    id: str
+    name: str
+    created_at: datetime
+    role: Literal["admin", "member"]
+
+
+class ProjectSummaryOut(BaseModel):
     id: str
     name: str
     created_at: datetime
 
 
-class TokenOut(BaseModel):
-    token: str
+class ProjectCreatedOut(BaseModel):
+    id: str
+    name: str
+    token: str  # the new project's first token, an admin one; shown once
+
+
+class TokenInfoOut(BaseModel):
+    """A token as listed: never its secret or hash."""
+
+    id: str
+    name: str
+    role: Literal["admin", "member"]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(BaseModel):
+    id: str
+    name: str
+    role: Literal["admin", "member"]
+    token: str  # shown once
+    created_at: datetime
+    expires_at: datetime | None
 
 
 class FileOut(BaseModel):

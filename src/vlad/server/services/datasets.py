@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,11 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vlad.server.models import Dataset, Project
+from vlad.server.services import archives
+from vlad.server.services.access import Caller, Forbidden, refuse_control_characters, require_admin
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 from vlad.storage import ObjectStore, S3Location, StorageError
 
 MAX_UPLOAD_BYTES = 20 * 1024**3
+UPLOAD = archives.Upload("the dataset archive", "a .zip of the dataset folder")
 
 
 def folder_stats(folder: Path) -> tuple[int, int]:
@@ -37,13 +39,29 @@ def register(
     training_type: str,
     location: str,
     description: str = "",
+    *,
+    caller: Caller | None = None,
+    roots: list[Path] | None = None,
 ) -> Dataset:
     """Register a folder on the platform's machine (used where it is, never copied), or an
-    `s3://bucket/prefix` (downloaded into each job that uses it)."""
+    `s3://bucket/prefix` (downloaded into each job that uses it).
+
+    For an API `caller`, a server folder needs an admin token and must lie, once links and
+    `..` are resolved, under one of `roots` (VLAD_DATASET_ROOTS). Without a caller (the
+    platform's own bootstrap) neither is checked."""
+    refuse_control_characters(location, "location", "a folder path or s3://bucket/prefix")
     _check_new(session, project, name)
     if location.startswith("s3://"):
         return _register_s3(session, project, name, training_type, location, description)
     folder = Path(location).expanduser().resolve()
+    if caller is not None:
+        require_admin(
+            caller,
+            "registering a dataset from a server folder",
+            "it reads the platform's own disk; upload a .zip or register an s3:// location instead",
+            "location",
+        )
+        check_under_roots(folder, location, roots or [])
     if not folder.is_dir():
         raise Invalid(
             f"dataset folder {location} does not exist",
@@ -131,24 +149,24 @@ def _register_s3(
     )
 
 
-def extract_upload(archive: BinaryIO, target: Path) -> None:
-    """Unpack a .zip upload into `target`, refusing paths that leave it."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-            if total > MAX_UPLOAD_BYTES:
-                raise Invalid(f"the archive unpacks to {total} bytes; the limit is {MAX_UPLOAD_BYTES}")
-            root = target.resolve()
-            for info in zf.infolist():
-                dest = (root / info.filename).resolve()
-                if not dest.is_relative_to(root):
-                    raise Invalid(f"the archive entry {info.filename!r} would be written outside its folder")
-            zf.extractall(root)
-    except zipfile.BadZipFile as exc:
-        raise Invalid(
-            "the upload is not a .zip archive",
-            [field_error("file", "not a zip", "a .zip of the dataset folder")],
-        ) from exc
+def check_under_roots(folder: Path, location: str, roots: list[Path]) -> None:
+    """Refuse (403) a real path `folder` outside every root, naming the roots."""
+    if any(folder == root or folder.is_relative_to(root) for root in roots):
+        return
+    listed = ", ".join(str(r) for r in roots)
+    raise Forbidden(
+        f"dataset folder {location}{'' if str(folder) == location else f' (really {folder})'} is outside "
+        "the folders datasets may be "
+        f"registered from: {listed} (setting VLAD_DATASET_ROOTS)",
+        [field_error("location", "outside the dataset roots", f"a folder under {listed}")],
+    )
+
+
+def extract_upload(archive: BinaryIO, target: Path, limits: archives.Limits | None = None) -> None:
+    """Unpack a .zip upload into `target` (new) by the DLaaS archive rules; Invalid (422) when
+    one is broken, and then `target` is gone."""
+    limits = limits or archives.Limits(MAX_UPLOAD_BYTES, 100.0, "VLAD_DATASET_MAX_UNPACKED_BYTES")
+    archives.extract(archive, target, limits, UPLOAD)
 
 
 def upload(
@@ -159,23 +177,24 @@ def upload(
     archive: BinaryIO,
     datasets_dir: Path,
     description: str = "",
+    limits: archives.Limits | None = None,
 ) -> Dataset:
+    """Register an uploaded .zip of a dataset folder, unpacked under `datasets_dir`."""
     _check_new(session, project, name)
     dataset_id = new_id("dataset")
     target = datasets_dir / dataset_id
-    target.mkdir(parents=True)
+    extract_upload(archive, target, limits)
     try:
-        extract_upload(archive, target)
         entries = list(target.iterdir())
         # A zip of one folder: use that folder as the dataset's root.
         root = entries[0] if len(entries) == 1 and entries[0].is_dir() else target
         count, size = folder_stats(root)
         if count == 0:
-            raise Invalid("the uploaded archive holds no files")
+            raise UPLOAD.refuse("no files", "holds no files")
+        return _add(session, project, dataset_id, name, training_type, description, str(root), count, size)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    return _add(session, project, dataset_id, name, training_type, description, str(root), count, size)
 
 
 def list_datasets(session: Session, project: Project, training_type: str | None = None) -> list[Dataset]:

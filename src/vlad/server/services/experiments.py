@@ -10,17 +10,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vlad.server.models import Experiment, Model, Project
-from vlad.server.schemas.requests import ExperimentRequest
+from vlad.server.schemas.requests import MAX_RUNS, ExperimentRequest
 from vlad.server.services import training
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 
-MAX_RUNS = 500
+COUNT_CAP = 10**15
+
+
+def run_count(request: ExperimentRequest) -> int:
+    """How many runs `request` makes (listed runs plus grid combinations), without expanding it."""
+    count = 1 if request.grid else 0
+    for values in request.grid.values():
+        count *= len(values)
+        if count > COUNT_CAP:  # refused anyway; thousands of keys would make a huge number
+            break
+    return len(request.runs) + count
 
 
 def expand(request: ExperimentRequest) -> list[dict[str, Any]]:
-    """The hyperparameter overrides of every run: the listed ones, then the grid's combinations."""
-    runs = [dict(r) for r in request.runs]
+    """The hyperparameter overrides of every run: the listed ones, then the grid's combinations.
+
+    The size is checked before anything is expanded: a few hundred bytes of grid can name
+    millions of combinations.
+    """
     if request.grid:
         empty = [k for k, v in request.grid.items() if not v]
         if empty:
@@ -28,20 +41,34 @@ def expand(request: ExperimentRequest) -> list[dict[str, Any]]:
                 f"grid fields {empty} have no values",
                 [field_error(f"grid.{k}", "empty list", "one or more values") for k in empty],
             )
-        keys = list(request.grid)
-        runs += [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*request.grid.values())]
-    if not runs:
+    count = run_count(request)
+    if count > MAX_RUNS:
+        sizes = " x ".join(str(len(v)) for v in list(request.grid.values())[:20]) or "0"
+        many = f"more than {COUNT_CAP}" if count > COUNT_CAP else str(count)
+        raise Invalid(
+            f"an experiment may have at most {MAX_RUNS} runs; this one has {many} "
+            f"({len(request.runs)} listed + a grid of {sizes}{' x ...' if len(request.grid) > 20 else ''})",
+            [field_error("grid", f"{many} runs", f"at most {MAX_RUNS} runs, listed and grid together")],
+        )
+    if not count:
         raise Invalid(
             "an experiment needs runs or a grid",
             [field_error("runs", "empty", "a list of hyperparameter sets, or a grid")],
         )
-    if len(runs) > MAX_RUNS:
-        raise Invalid(f"an experiment may have at most {MAX_RUNS} runs; this one has {len(runs)}")
+    runs = [dict(r) for r in request.runs]
+    keys = list(request.grid)
+    if keys:
+        runs += [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*request.grid.values())]
     return runs
 
 
 def create(
-    session: Session, project: Project, request: ExperimentRequest, jobs_dir: Path, executor: str
+    session: Session,
+    project: Project,
+    request: ExperimentRequest,
+    jobs_dir: Path,
+    executor: str,
+    uploads_dir: Path,
 ) -> tuple[Experiment, list[Model]]:
     """Check every run first; create all of them or none."""
     planned = []
@@ -53,7 +80,7 @@ def create(
             }
         )
         try:
-            planned.append(training.plan(session, project, run_request))
+            planned.append(training.plan(session, project, run_request, uploads_dir=uploads_dir))
         except Invalid as exc:
             raise Invalid(
                 f"run {index} ({overrides}): {exc.message}",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from vlad.contract import Operation, TrainingConfig
 from vlad.executors import Executor, JobSpec
 from vlad.server.db import Database
 from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
+from vlad.server.services import confined
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, field_error
 from vlad.server.services.staging import S3Fetch, download_s3, stage
@@ -23,6 +27,15 @@ from vlad.server.services.states import JobStatus
 from vlad.storage import ObjectStore, StorageError, TransferLog, log_writer
 
 log = logging.getLogger("vlad.jobs")
+
+
+FILE_ID = re.compile(r"file-[0-9a-f]{8,32}")  # as ids.new_id("file") makes them
+
+
+def upload_folder(uploads_dir: Path, project_id: str, file_id: str) -> Path | None:
+    """Where POST /files keeps an uploaded file of a project: `<uploads>/<project id>/<file id>/`;
+    None when `file_id` is not a file id (a path, `..`, anything else)."""
+    return uploads_dir / project_id / file_id if FILE_ID.fullmatch(file_id) else None
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,23 @@ class BrokerInfo:
     user: str
     password: str
     queue: str
+
+
+CPU_FALLBACK = (
+    "The kernel sets no supported_gpu_count, so its GPU count is fixed at 1, and this "
+    "platform has no GPUs: it runs on the CPU."
+)
+
+
+def on_cpu_by_default(kernel: Kernel | None, gpu_count: int, capacity: int | None) -> bool:
+    """A kernel that declares no GPU range asks for 1 GPU by the contract's default, not by
+    choice: on a machine without GPUs it runs on the CPU, as DLaaS jobs do, rather than never."""
+    return (
+        kernel is not None
+        and "supported_gpu_count" not in kernel.manifest
+        and gpu_count == 1
+        and capacity == 0
+    )
 
 
 def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
@@ -108,6 +138,11 @@ class JobLauncher:
             with self.db.session() as session:
                 job = session.get(Job, job_id)
                 executor = self.executor_for(job)
+                kernel = session.get(Kernel, job.kernel_id)
+                if on_cpu_by_default(kernel, spec.gpu_count, executor.gpu_capacity()):
+                    job.gpu_count = 0
+                    spec = dataclasses.replace(spec, gpu_count=0)
+                    log_writer(spec.log_path)(CPU_FALLBACK)
             executor.submit(spec)
         except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
             log.exception("job %s could not start", job_id)
@@ -140,16 +175,30 @@ class JobLauncher:
             self.stagers[job.source](job_id, job_dir)
         if extra_files:
             etc = job_dir / "etc"
+            etc.mkdir(exist_ok=True)
             for file_id in extra_files:
-                for path in (self.uploads_dir / file_id).iterdir():
-                    etc.mkdir(exist_ok=True)
-                    shutil.copy2(path, etc / path.name)
+                self._copy_upload(job, file_id, etc)
             config = config.model_copy(update={"etc_path": str(etc)})
         (job_dir / "model.json").write_text(json.dumps(hyperparameters, indent=2))
         config_path = job_dir / "vlad_training.json"
         config_path.touch(mode=0o600)  # it holds the broker password
         config_path.write_text(config.to_json())
         return self.spec(job_id)
+
+    def _copy_upload(self, job: Job, file_id: str, etc: Path) -> None:
+        """Copy one uploaded file of the job's project into `etc`, following no link."""
+        if job.source == "dlaas" and file_id == job.id:
+            relative = file_id  # the model definition the platform itself kept for this job
+        elif upload_folder(self.uploads_dir, job.project_id, file_id) is not None:
+            relative = f"{job.project_id}/{file_id}"
+        else:
+            raise ValueError(f"{file_id!r} is not an uploaded file's id")
+        if not (self.uploads_dir / relative).is_dir():
+            raise FileNotFoundError(f"the uploaded file {file_id} is gone")
+        for name in confined.regular_files(self.uploads_dir / relative):
+            fd = confined.open_file(self.uploads_dir, f"{relative}/{name}")
+            with os.fdopen(fd, "rb") as source, (etc / name).open("wb") as target:
+                shutil.copyfileobj(source, target)
 
     def _s3_fetch(self, note: Callable[[str], None]) -> S3Fetch | None:
         """Downloads s3:// datasets, its progress written to the job's log."""
@@ -235,6 +284,7 @@ class JobLauncher:
 
 
 SECRET_FIELDS = ("message_pw", "project_key")
+SETTINGS_LIMIT = 64 * 1024 * 1024  # model.json is the kernel's to write in a container
 
 
 def get_job(session: Session, project: Project, job_id: str) -> Job:
@@ -251,19 +301,33 @@ def settings_files(job: Job) -> dict[str, Any]:
     folder = Path(job.job_dir)
     files: dict[str, Any] = {}
     for name in ("vlad_training.json", "model.json"):
-        path = folder / name
-        if path.is_file():
-            files[name] = json.loads(path.read_text())
+        try:  # a link a kernel put in their place is refused, never followed
+            files[name] = json.loads(confined.read_bytes(folder, name, SETTINGS_LIMIT))
+        except (FileNotFoundError, confined.OutsideFolder, ValueError):
+            continue
     for secret in SECRET_FIELDS:
         files.get("vlad_training.json", {}).pop(secret, None)
     return files
 
 
 def read_log(job: Job, offset: int = 0, limit: int = 1024 * 1024) -> tuple[str, int]:
-    path = Path(job.job_dir) / "kernel.log"
-    if not path.is_file():
+    """The log from byte `offset` (at most `limit` bytes) and the offset to go on from.
+
+    A negative offset is refused; one past the end reads nothing and answers the end.
+    """
+    if offset < 0:
+        raise Invalid(
+            f"offset {offset} is negative",
+            [field_error("offset", "negative", "0, or the X-Next-Offset of the previous answer")],
+        )
+    try:  # a link a kernel put in place of its log is refused, never followed
+        fd = confined.open_file(job.job_dir, "kernel.log")
+    except (FileNotFoundError, confined.OutsideFolder):
         return "", 0
-    with path.open("rb") as f:
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if offset >= size:
+            return "", size
         f.seek(offset)
         data = f.read(limit)
     return data.decode("utf-8", errors="replace"), offset + len(data)

@@ -2,8 +2,10 @@
 
 Each dataset of a role (train, val) is linked file by file into `dataset_path/<role>/`.
 A dataset that has a folder named after the role (`train/`, `val/`) gives that folder;
-otherwise all of it. Hard links cost nothing and work inside containers; across file
-systems the files are copied.
+otherwise all of it. The links are hard links to the dataset's read-only snapshot (see
+`snapshots`): regular files, mode 0444, the registered files' own; nothing is copied per
+job, and no link in a job's folder needs following. Staging costs a listing of the
+dataset and one link per file, whatever the files' sizes.
 
 The role `all` (auto-labeling, which labels a whole dataset) keeps a dataset's split
 folders as they are (`train/`, `val/`, `test/`); a dataset without them goes to `val/`.
@@ -15,22 +17,14 @@ objects under `<prefix>/<role>/` when there are any, else all of them.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from vlad.server.services import snapshots
 from vlad.storage import ObjectStore, Progress, S3Location
 
 # (dataset name, s3:// location, role, target folder) -> files downloaded
 S3Fetch = Callable[[str, str, str, Path], int]
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 SPLITS = ("train", "val", "test")
@@ -58,10 +52,21 @@ def _roots(folder: Path, role: str) -> list[tuple[Path, str]]:
     return [(folder / role if (folder / role).is_dir() else folder, role)]
 
 
+def snapshots_dir(dataset_path: Path) -> Path:
+    """`<data_dir>/snapshots`, for a job's `<data_dir>/jobs/<id>/dataset`."""
+    return Path(dataset_path).parent.parent.parent / "snapshots"
+
+
 def stage(
-    sources: list[tuple[str, Path | str, str]], dataset_path: Path, fetch_s3: S3Fetch | None = None
+    sources: list[tuple[str, Path | str, str]],
+    dataset_path: Path,
+    fetch_s3: S3Fetch | None = None,
+    snapshot_root: Path | None = None,
 ) -> int:
-    """Stage (dataset name, folder or s3:// location, role) triples; returns the number of files staged."""
+    """Stage (dataset name, folder or s3:// location, role) triples; returns the number of
+    files staged. Folders are staged from their snapshots under `snapshot_root` (default:
+    `snapshots_dir(dataset_path)`)."""
+    root = snapshot_root or snapshots_dir(dataset_path)
     count = 0
     for name, location, role in sources:
         if str(location).startswith("s3://"):
@@ -72,11 +77,21 @@ def stage(
                 )
             count += fetch_s3(name, str(location), role, dataset_path / role)
             continue
-        for root, into in _roots(Path(location), role):
-            for source in sorted(p for p in root.rglob("*") if p.is_file()):
-                target = dataset_path / into / source.relative_to(root)
-                if target.exists():  # the same file name in two datasets of one role
-                    target = target.with_name(f"{name}__{target.name}")
-                _link_or_copy(source, target)
-                count += 1
+        with snapshots.snapshot(Path(location), root) as files:
+            for folder, into in _roots(files, role):
+                count += _link_all(name, folder, dataset_path / into)
+    return count
+
+
+def _link_all(name: str, folder: Path, into: Path) -> int:
+    count = 0
+    for parent, _, names in os.walk(folder):
+        relative = Path(parent).relative_to(folder)
+        (into / relative).mkdir(parents=True, exist_ok=True)
+        for file in sorted(names):
+            target = into / relative / file
+            if os.path.lexists(target):  # the same file name in two datasets of one role
+                target = target.with_name(f"{name}__{file}")
+            snapshots.place(Path(parent, file), target)
+            count += 1
     return count

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from vlad.server.services import datasets as dataset_service
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
-from vlad.server.services.jobs import check_gpu_count, create_job
+from vlad.server.services.jobs import check_gpu_count, create_job, upload_folder
 from vlad.server.services.states import JobStatus
 
 
@@ -34,6 +33,11 @@ class PlannedRun:
     name: str
     description: str
     extra_files: list[str]
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    """A refusal quotes what was sent, never all of it (a value may be megabytes)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def get_model(session: Session, project: Project, model_id: str) -> Model:
@@ -58,8 +62,41 @@ def _datasets(
     return found
 
 
-def plan(session: Session, project: Project, request: TrainRequest, base: Model | None = None) -> PlannedRun:
+def check_extra_files(project: Project, file_ids: list[str], uploads_dir: Path) -> list[str]:
+    """The ids of this project's uploaded files (POST /files), each once; Invalid naming every
+    entry that is not one. Nothing else may reach a job's etc/: a path would copy a host folder."""
+    problems = []
+    for index, file_id in enumerate(file_ids):
+        folder = upload_folder(uploads_dir, project.id, file_id)
+        if folder is None:
+            shown = file_id if len(file_id) <= 60 else file_id[:60] + "..."
+            problem = f"{shown!r} is not a file id"
+        elif not folder.is_dir() or folder.is_symlink():
+            problem = f"no uploaded file {file_id} in this project"
+        else:
+            continue
+        problems.append(
+            field_error(f"extra_files.{index}", problem, "an id POST /files answered, e.g. file-0123abcd")
+        )
+    if problems:
+        raise Invalid(
+            "extra_files must be ids of this project's uploaded files: "
+            + "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:10]),
+            problems,
+        )
+    return list(dict.fromkeys(file_ids))
+
+
+def plan(
+    session: Session,
+    project: Project,
+    request: TrainRequest,
+    base: Model | None = None,
+    *,
+    uploads_dir: Path,
+) -> PlannedRun:
     """Check a training request fully; raises Invalid naming every field that is wrong."""
+    extra_files = check_extra_files(project, request.extra_files, uploads_dir)
     train_refs = request.training_datasets
     val_refs = request.validation_datasets
     if base is not None and base.job is not None:
@@ -113,8 +150,15 @@ def plan(session: Session, project: Project, request: TrainRequest, base: Model 
     problems = check_hyperparameters(values, manifest.schema_)
     if problems:
         raise Invalid(
-            "the hyperparameters do not satisfy the kernel's schema: " + "; ".join(map(str, problems)),
-            [{"field": "hyperparameters" + p.path[1:], **p.as_dict()} for p in problems],
+            "the hyperparameters do not satisfy the kernel's schema: "
+            + "; ".join(_cut(str(p)) for p in problems[:20]),
+            [
+                {
+                    "field": _cut("hyperparameters" + p.path[1:]),
+                    **{k: _cut(v) for k, v in p.as_dict().items()},
+                }
+                for p in problems[:20]
+            ],
         )
     if values.get("training_type") != training_type:
         raise Invalid(
@@ -133,7 +177,7 @@ def plan(session: Session, project: Project, request: TrainRequest, base: Model 
         gpu_count,
         name,
         request.description,
-        request.extra_files,
+        extra_files,
     )
 
 
@@ -196,65 +240,6 @@ def base_for(session: Session, project: Project, model_id: str, origin: str) -> 
 def is_done(model: Model) -> bool:
     """An imported model, or one whose training ended with training_done."""
     return model.job is None or model.job.status == JobStatus.DONE.value
-
-
-def import_model(
-    session: Session,
-    project: Project,
-    name: str,
-    model_file: tuple[str, bytes],
-    settings: bytes,
-    models_dir: Path,
-    kernel_ref: str | None = None,
-    description: str = "",
-) -> Model:
-    """An existing model: its file and its settings (model.json) file."""
-    try:
-        values = json.loads(settings)
-    except json.JSONDecodeError as exc:
-        raise Invalid(
-            f"the settings file is not valid JSON: {exc}",
-            [field_error("settings_file", "not JSON", "a model.json")],
-        ) from exc
-    training_type = values.get("training_type") if isinstance(values, dict) else None
-    if not training_type:
-        raise Invalid(
-            "the settings file has no training_type",
-            [field_error("settings_file.training_type", "missing", "e.g. classification")],
-        )
-    kernel = (
-        kernel_service.get(session, project, kernel_ref)
-        if kernel_ref
-        else kernel_service.propose(session, project, training_type, values)
-    )
-    if kernel is not None and not kernel_service.supports(kernel, training_type):
-        raise Invalid(
-            f"kernel {kernel.name} does not support training type {training_type!r}",
-            [field_error("kernel", "wrong training type", f"a kernel supporting {training_type}")],
-        )
-    filename = Path(model_file[0]).name
-    if not filename:
-        raise Invalid("the model file needs a name", [field_error("model_file", "no name", "a file")])
-    model_id = new_id("model")
-    folder = models_dir / model_id
-    folder.mkdir(parents=True)
-    (folder / filename).write_bytes(model_file[1])
-    (folder / "model.json").write_bytes(settings)
-    model = Model(
-        id=model_id,
-        project_id=project.id,
-        name=name,
-        description=description,
-        origin="import",
-        kernel_id=kernel.id if kernel else None,
-        model_type=values.get("model_type"),
-        training_type=training_type,
-        hyperparameters=values,
-        model_path=str(folder),
-    )
-    session.add(model)
-    session.flush()
-    return model
 
 
 def delete_model(session: Session, model: Model) -> Job | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from vlad.contract import Operation
 from vlad.server.models import Model, Project, Validation
 from vlad.server.schemas.requests import ValidateRequest
+from vlad.server.services import confined
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
@@ -19,6 +20,7 @@ from vlad.server.services.jobs import check_gpu_count, create_job
 from vlad.server.services.training import _datasets, is_done
 
 RESULT_FILES = {"validation": "validation_result.json", "inference": "annotations.json"}
+RESULT_LIMIT = 256 * 1024 * 1024  # read into memory: a kernel's file must not exhaust it
 
 
 def create(
@@ -96,11 +98,16 @@ def list_validations(session: Session, project: Project, model_id: str | None = 
 
 
 def results(validation: Validation) -> dict[str, Any] | None:
-    """The kernel's result file (scores, or the annotations of an inference), if written."""
-    path = Path(validation.job.job_dir) / "output" / RESULT_FILES[validation.validation_type]
-    if not path.is_file():
-        return None
+    """The kernel's result file (scores, or the annotations of an inference), if written as
+    a regular file of the job's output folder; None otherwise (a link is never followed)."""
+    name = RESULT_FILES[validation.validation_type]
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return {"error": f"{path.name} is not valid JSON"}
+        data = confined.read_bytes(Path(validation.job.job_dir), f"output/{name}", RESULT_LIMIT + 1)
+    except (FileNotFoundError, NotADirectoryError, confined.OutsideFolder):
+        return None  # absent, or a link: not a result this job wrote
+    if len(data) > RESULT_LIMIT:
+        return {"error": f"{name} is larger than {RESULT_LIMIT // 1024**2} MiB"}
+    try:
+        return json.loads(data)
+    except ValueError:
+        return {"error": f"{name} is not valid JSON"}
