@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench deps system-deps test-system-deps frontend clean
+.PHONY: run test lint bench deps system-deps test-system-deps frontend api-types api-types-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -35,10 +35,19 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 
 frontend: frontend/dist/index.html
 
+# The web UI's API types (frontend/src/api/schema.d.ts), generated from the API's OpenAPI
+# document: `make api-types` after changing an API schema; `make test` checks they are current.
+api-types: deps
+	@PYTHON=$(PY) scripts/gen-api-types.sh
+
+api-types-check: deps
+	@PYTHON=$(PY) scripts/gen-api-types.sh --check
+
 run: deps system-deps frontend
 	$(VENV)/bin/vlad up --data-dir .vlad $(ARGS)
 
-test: deps test-system-deps frontend
+# api-types-check before the build: stale types would fail it with less helpful errors.
+test: deps test-system-deps api-types-check frontend
 	$(VENV)/bin/ruff check src tests kernels bench
 	$(VENV)/bin/lint-imports
 	VLAD_E2E_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web UI (frontend/ -> frontend/dist), which `vlad up` serves at /.
 # `make frontend` runs it when a source is newer than the build; nobody needs to run npm by hand.
+#   scripts/build-frontend.sh         install what package-lock.json names, then build
+#   scripts/build-frontend.sh --deps  install only (scripts/gen-api-types.sh needs openapi-typescript)
 set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 if ! command -v npm >/dev/null; then
@@ -16,5 +18,6 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+[ "${1:-}" = "--deps" ] && exit 0
 npm run build --silent
 touch dist/index.html  # newer than every source: make's check for the next run

@@ -67,3 +67,58 @@ def start_kernel(kernel_dir: Path, config_path: Path, *args: str) -> subprocess.
         stderr=subprocess.STDOUT,
         env={**os.environ, "VLAD_TRAINING_CONFIG": str(config_path)},
     )
+
+
+# Rows, for services tested directly on a real database (no HTTP, no broker).
+
+
+def project_row(session: Any, name: str | None = None) -> Any:
+    from vlad.server.models import Project
+
+    project = Project(
+        id=f"project-{uuid.uuid4().hex[:8]}", name=name or uuid.uuid4().hex[:8], project_key="key"
+    )
+    session.add(project)
+    session.flush()
+    return project
+
+
+def model_row(
+    session: Any,
+    project: Any,
+    *,
+    name: str = "model",
+    status: str | None = "done",
+    training_type: str = "classification",
+    **fields: Any,
+) -> Any:
+    """A model and, unless `status` is None (an imported model), its training job in `status`."""
+    from vlad.server.models import Job, Model
+
+    model_id = f"model-{uuid.uuid4().hex[:8]}"
+    job = None
+    if status is not None:
+        job = Job(
+            id=model_id,
+            project_id=project.id,
+            operation="training",
+            executor="local",
+            status=status,
+            job_dir=f"/nonexistent/jobs/{model_id}",
+        )
+        session.add(job)
+        session.flush()
+    model = Model(
+        id=model_id,
+        project_id=project.id,
+        name=name,
+        origin="import" if job is None else "train",
+        job_id=job.id if job else None,
+        training_type=training_type,
+        hyperparameters={"training_type": training_type},
+        model_path=f"/nonexistent/models/{model_id}",
+        **fields,
+    )
+    session.add(model)
+    session.flush()
+    return model

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.integration.inprocess import LocalApi, local_api
 from typer.testing import CliRunner
 
-from vlad.cli import cmd_projects, cmd_token
+from vlad.cli import commands
 from vlad.cli.client import ApiClient
 from vlad.cli.main import app
 from vlad.server.app import API_PREFIX
@@ -35,7 +35,7 @@ def vlad(api: LocalApi, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
             base_url=f"http://testserver{API_PREFIX}",
             headers={"Authorization": f"Bearer {token or api.token}"},
         )
-        for module in (cmd_token, cmd_projects):
+        for module in (commands.token, commands.projects):
             monkeypatch.setattr(module, "connect", lambda: client)
         return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 

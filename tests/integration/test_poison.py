@@ -160,11 +160,15 @@ def test_a_database_that_takes_nothing_is_an_outage_not_poison(live: Live, monke
         while not (exit_file.is_file() and exit_file.read_text().strip()):
             assert time.monotonic() < deadline
             time.sleep(0.1)
-    time.sleep(live.platform.settings.exit_grace_seconds + 2)
-    for job_id in ids:
-        body = live.ok("GET", f"/models/{job_id}")
+    for job_id in ids:  # the monitor has seen each exit and judged nothing: it awaits the stream
+        deadline = time.monotonic() + 60
+        while "its last status is awaited" not in (
+            (body := live.ok("GET", f"/models/{job_id}"))["job"]["message"] or ""
+        ):
+            assert body["status"] == "training", body["job"]["message"]
+            assert time.monotonic() < deadline, body
+            time.sleep(0.1)
         assert body["status"] == "training", body["job"]["message"]
-        assert "its last status is awaited" in body["job"]["message"]
     down.clear()
     for job_id in ids:
         body = live.wait(job_id, timeout=60)

@@ -10,7 +10,7 @@ import pytest
 
 from vlad.contract import Status
 from vlad.contract.status import OUTCOME_FILE, OUTCOME_FILE_LIMIT
-from vlad.server.ingestion.monitor import read_outcome
+from vlad.server.monitor import read_outcome
 
 JOB = "model-1"
 DONE = {"cmd": "training_status", "project_key": "k", "model_id": JOB, "status": "training_done"}

@@ -1,27 +1,41 @@
-// The API's answers (src/vlad/server/schemas/responses.py).
+// The API's answers under the names the pages use. Their shapes are generated from the
+// API's /openapi.json into schema.d.ts (scripts/gen-api-types.sh): change the server's
+// schemas, regenerate, and the compiler shows every page that must follow.
+import type { components } from "./schema";
 
+type Schemas = components["schemas"];
+
+export type Dataset = Schemas["DatasetOut"];
+export type DatasetRef = Schemas["DatasetRef"];
+export type DlaasModel = Schemas["DlaasModelOut"];
+export type DlaasResults = Schemas["DlaasResults"];
+export type DlaasStore = Schemas["DlaasStore"];
+export type DlaasSubmitted = Schemas["DlaasSubmitted"];
+export type DlaasSummary = Schemas["DlaasSummary"];
+export type Experiment = Schemas["ExperimentOut"];
+export type ExperimentRun = Schemas["ExperimentRun"];
+export type FileOut = Schemas["FileOut"];
+export type Graph = Schemas["GraphOut"];
+export type Job = Schemas["JobOut"];
+export type Kernel = Schemas["KernelOut"];
+export type Model = Schemas["ModelOut"];
+export type ModelPage = Schemas["ModelPage"];
+export type Validation = Schemas["ValidationOut"];
+/** `GET /project`: the caller's project and role (admins manage tokens). */
+export type Project = Schemas["ProjectOut"];
+/** One API token as `GET /tokens` lists it (never its secret). */
+export type Token = Schemas["TokenInfoOut"];
+/** `POST /tokens`: the secret is in this answer only. */
+export type TokenCreated = Schemas["TokenCreatedOut"];
+/** `POST /models` (and retrain, train further); an experiment's `base`. */
+export type TrainRequest = Schemas["TrainRequest"];
+
+// What the OpenAPI document cannot say follows by hand.
+
+/** A job's statuses (SPEC section 4); the API sends them as plain strings. */
 export type JobStatus = "waiting" | "training" | "done" | "failed" | "stopped";
 
-export interface GpuRange {
-  minimum: number;
-  maximum: number;
-}
-
-export interface Kernel {
-  id: string;
-  name: string;
-  version: string;
-  description: string;
-  image: string | null;
-  training_types: string[];
-  supported_gpu_count: GpuRange;
-  model_types: Record<string, Record<string, unknown>>;
-  schema_: JsonSchema;
-  path: string | null;
-  executor: string | null;
-  created_at: string;
-}
-
+/** A kernel's hyperparameter schema (`Kernel.schema_`, which the API types as any object). */
 export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
@@ -38,189 +52,7 @@ export interface JsonSchema {
   [key: string]: unknown;
 }
 
-export interface Dataset {
-  id: string;
-  name: string;
-  description: string;
-  training_type: string;
-  location: string;
-  file_count: number;
-  size_bytes: number;
-  created_at: string;
-}
-
-export interface Job {
-  status: JobStatus;
-  percentage: number | null;
-  step: number | null;
-  message: string | null;
-  exit_code: number | null;
-  gpu_count: number;
-  executor: string;
-  queue_position: number | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  elapsed_seconds: number | null;
-}
-
-export interface DatasetRef {
-  id: string;
-  name: string;
-  role: "train" | "val" | string;
-}
-
-export interface Model {
-  id: string;
-  name: string;
-  description: string;
-  origin: string;
-  status: JobStatus;
-  kernel_id: string | null;
-  kernel: string | null;
-  model_type: string | null;
-  training_type: string;
-  hyperparameters: Record<string, unknown>;
-  base_model_id: string | null;
-  experiment_id: string | null;
-  active: boolean;
-  created_at: string;
-  job: Job | null;
-  datasets: DatasetRef[];
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  offset: number;
-  limit: number;
-}
-
-export interface Validation {
-  id: string;
-  model_id: string;
-  validation_type: "validation" | "inference";
-  kernel_id: string | null;
-  status: JobStatus;
-  created_at: string;
-  job: Job;
-  datasets: DatasetRef[];
-  results: Record<string, unknown> | null;
-}
-
-export interface ExperimentRun {
-  model: Model;
-  final_metrics: Record<string, number>;
-}
-
-export interface Experiment {
-  id: string;
-  name: string;
-  description: string;
-  spec: Record<string, unknown>;
-  created_at: string;
-  status_counts: Record<string, number>;
-  runs: ExperimentRun[];
-}
-
-export interface Graph {
-  name: string;
-  x_name: string;
-  x: number[];
-  series: Record<string, (number | null)[]>;
-  offset: number;
-}
-
-export interface FileOut {
-  id: string;
-  filename: string;
-  size: number;
-}
-
-/** `GET /project`: the caller's project and role (admins manage tokens). */
-export interface Project {
-  id: string;
-  name: string;
-  role: "admin" | "member";
-  created_at: string;
-}
-
-/** One API token as `GET /tokens` lists it (never its secret). */
-export interface Token {
-  id: string;
-  name: string;
-  role: "admin" | "member";
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-/** `POST /tokens`: the secret is in this answer only. */
-export interface TokenCreated {
-  id: string;
-  name: string;
-  role: "admin" | "member";
-  token: string;
-  created_at: string;
-  expires_at: string | null;
-}
-
-/** A DLaaS job as `vlad list trained-models` shows it (src/vlad/dlaas/schemas.py). */
-export interface DlaasSummary {
-  number: number;
-  id: string;
-  name: string;
-  status: JobStatus;
-  submitted_at: string;
-}
-
-export interface DlaasSubmitted {
-  model_id: string;
-  name: string;
-  status: JobStatus;
-  url: string;
-  gpu_count: number;
-  note: string | null;
-}
-
-export interface DlaasStore {
-  endpoint_url: string;
-  bucket: string;
-  location: string;
-}
-
-export interface DlaasResults extends DlaasStore {
-  status: "pending" | "uploading" | "uploaded" | "failed" | string;
-  message: string | null;
-  uploaded_at: string | null;
-}
-
-/** A DLaaS job as `vlad show` shows it. */
-export interface DlaasModel {
-  id: string;
-  url: string;
-  name: string;
-  description: string;
-  state: JobStatus;
-  submitted_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  percentage: number | null;
-  step: number | null;
-  message: string | null;
-  exit_code: number | null;
-  framework: Record<string, string>;
-  author: Record<string, string> | null;
-  command: string;
-  resource: string;
-  gpu_count: number;
-  data: DlaasStore;
-  results: DlaasResults;
-  expires_at: string;
-}
-
-/** One `job` event of `GET /events`. */
+/** One `job` event of `GET /events`, a server-sent stream (Platform's event in server/platform.py). */
 export interface JobEvent {
   type: "job";
   id: string;
@@ -234,9 +66,7 @@ export interface JobEvent {
   finished_at: string | null;
 }
 
-export const ACTIVE_STATUSES: JobStatus[] = ["waiting", "training"];
-export const isActive = (status: string | undefined): boolean =>
-  status === "waiting" || status === "training";
+export const isActive = (status: string | undefined): boolean => status === "waiting" || status === "training";
 
 /** A job's fields updated from a live event. */
 export function applyEvent(job: Job, event: JobEvent): Job {

@@ -1,12 +1,20 @@
 // A job's training graphs: one chart per metric file, fetched incrementally (`?offset=`)
 // while the job runs, so the curves grow without reloading.
-import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { Graph } from "../api/types";
 import { useJobEvents } from "../api/events";
 import { useT } from "../i18n";
+import { useOffsetPolling } from "../lib/useOffsetPolling";
 import { MetricChart } from "./MetricChart";
 import { Empty, ErrorBox } from "./ui";
+
+interface Graphs {
+  /** The job's metric files; undefined until the first answer. */
+  names: string[] | undefined;
+  byName: Record<string, Graph>;
+}
+
+const NOTHING_YET: Graphs = { names: undefined, byName: {} };
 
 function append(old: Graph | undefined, part: Graph): Graph {
   if (!old) return part;
@@ -17,62 +25,34 @@ function append(old: Graph | undefined, part: Graph): Graph {
   return { ...part, x: [...old.x, ...part.x], series };
 }
 
+async function readOn(jobId: string, graphs: Graphs): Promise<Graphs> {
+  const names = await api<string[]>(`/jobs/${jobId}/graphs`);
+  const byName = { ...graphs.byName };
+  for (const name of names) {
+    const offset = byName[name]?.offset ?? 0;
+    const part = await api<Graph>(`/jobs/${jobId}/graphs/${encodeURIComponent(name)}?offset=${offset}`);
+    // A rewritten file starts over from offset 0.
+    byName[name] = part.offset < offset ? part : offset === 0 ? part : append(byName[name], part);
+  }
+  return { names, byName };
+}
+
 export function LiveGraphs({ jobId, live }: { jobId: string; live: boolean }) {
   const t = useT();
-  const [graphs, setGraphs] = useState<Record<string, Graph>>({});
-  const [names, setNames] = useState<string[] | undefined>();
-  const [error, setError] = useState<unknown>();
-  const known = useRef<Record<string, Graph>>({});
-  const busy = useRef(false);
-
-  const poll = useCallback(async () => {
-    if (busy.current) return;
-    busy.current = true;
-    try {
-      const found = await api<string[]>(`/jobs/${jobId}/graphs`);
-      const next = { ...known.current };
-      for (const name of found) {
-        const offset = next[name]?.offset ?? 0;
-        const part = await api<Graph>(`/jobs/${jobId}/graphs/${encodeURIComponent(name)}?offset=${offset}`);
-        // A rewritten file starts over from offset 0.
-        next[name] = part.offset < offset ? part : offset === 0 ? part : append(next[name], part);
-      }
-      known.current = next;
-      setGraphs(next);
-      setNames(found);
-      setError(undefined);
-    } catch (exc) {
-      setError(exc);
-    } finally {
-      busy.current = false;
-    }
-  }, [jobId]);
-
-  useEffect(() => {
-    known.current = {};
-    void poll();
-  }, [poll]);
-
-  useEffect(() => {
-    if (!live) {
-      void poll(); // the last rows, written just before the job ended
-      return;
-    }
-    const id = window.setInterval(() => void poll(), 1000);
-    return () => window.clearInterval(id);
-  }, [live, poll]);
+  const graphs = useOffsetPolling(jobId, NOTHING_YET, (current) => readOn(jobId, current), { live, everyMs: 1000 });
 
   useJobEvents((event) => {
-    if (event === null || event.id === jobId) void poll();
+    if (event === null || event.id === jobId) graphs.poll();
   });
 
+  const { names, byName } = graphs.value;
   return (
     <div data-testid="graphs">
-      <ErrorBox error={error} />
+      <ErrorBox error={graphs.error} />
       {names?.length === 0 && <Empty>{t("detail.noGraphs")}</Empty>}
       <div className="charts">
         {names?.map((name) => {
-          const g = graphs[name];
+          const g = byName[name];
           if (!g) return null;
           return (
             <MetricChart

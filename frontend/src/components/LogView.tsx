@@ -1,58 +1,43 @@
 // The kernel's log, read on from `X-Next-Offset` while the job runs.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import { apiText } from "../api/client";
 import { useT } from "../i18n";
+import { useOffsetPolling } from "../lib/useOffsetPolling";
 import { ErrorBox } from "./ui";
 
 const MAX_CHARS = 400_000; // keep the page light on very long logs: the newest part is shown
+const CHUNK = 1024 * 1024; // the most one answer holds: a full one means there is more
+
+interface Log {
+  offset: number;
+  text: string;
+}
+
+const NOTHING_YET: Log = { offset: 0, text: "" };
+
+async function readOn(jobId: string, log: Log): Promise<Log> {
+  let { offset, text } = log;
+  for (;;) {
+    const { text: part, headers } = await apiText(`/jobs/${jobId}/logs?offset=${offset}`);
+    const next = Number(headers.get("X-Next-Offset") ?? offset);
+    if (next < offset) {
+      offset = 0; // the log was replaced: read it again
+      text = "";
+      continue;
+    }
+    offset = next;
+    if (!part) break;
+    text = (text + part).slice(-MAX_CHARS);
+    if (part.length < CHUNK) break;
+  }
+  return { offset, text };
+}
 
 export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
   const t = useT();
-  const [text, setText] = useState("");
-  const [error, setError] = useState<unknown>();
-  const offset = useRef(0);
-  const busy = useRef(false);
+  const log = useOffsetPolling(jobId, NOTHING_YET, (current) => readOn(jobId, current), { live, everyMs: 2000 });
   const box = useRef<HTMLPreElement>(null);
-
-  const poll = useCallback(async () => {
-    if (busy.current) return;
-    busy.current = true;
-    try {
-      for (;;) {
-        const { text: part, headers } = await apiText(`/jobs/${jobId}/logs?offset=${offset.current}`);
-        const next = Number(headers.get("X-Next-Offset") ?? offset.current);
-        if (next < offset.current) {
-          offset.current = 0; // the log was replaced: read it again
-          setText("");
-          continue;
-        }
-        offset.current = next;
-        if (!part) break;
-        setText((old) => (old + part).slice(-MAX_CHARS));
-        if (part.length < 1024 * 1024) break;
-      }
-      setError(undefined);
-    } catch (exc) {
-      setError(exc);
-    } finally {
-      busy.current = false;
-    }
-  }, [jobId]);
-
-  useEffect(() => {
-    offset.current = 0;
-    setText("");
-    void poll();
-  }, [poll]);
-
-  useEffect(() => {
-    if (!live) {
-      void poll();
-      return;
-    }
-    const id = window.setInterval(() => void poll(), 2000);
-    return () => window.clearInterval(id);
-  }, [live, poll]);
+  const text = log.value.text;
 
   useEffect(() => {
     const el = box.current;
@@ -61,7 +46,7 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
 
   return (
     <div>
-      <ErrorBox error={error} />
+      <ErrorBox error={log.error} />
       <pre className="log" ref={box} data-testid="log">
         {text || t("detail.noLogs")}
       </pre>

@@ -2,7 +2,8 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import type { Dataset } from "../api/types";
-import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
+import { ListTable } from "../components/Table";
+import { Card, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatBytes, formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
@@ -24,38 +25,27 @@ export function DatasetsPage() {
       />
       {adding && <DatasetUpload />}
       <Card>
-        <ErrorBox error={list.error} />
-        <Loading what={list.data ?? (list.error ? null : undefined)} />
-        {list.data?.length === 0 && <Empty />}
-        {!!list.data?.length && (
-          <table className="table" data-testid="datasets-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("common.trainingType")}</th>
-                <th>{t("datasets.files")}</th>
-                <th>{t("datasets.size")}</th>
-                <th>{t("common.created")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/datasets/${d.id}`}>{d.name}</Link>
-                    <div className="muted small">{d.description}</div>
-                  </td>
-                  <td>
-                    <span className="tag">{d.training_type}</span>
-                  </td>
-                  <td>{d.file_count}</td>
-                  <td>{formatBytes(d.size_bytes)}</td>
-                  <td className="small">{formatDate(d.created_at, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={list.data}
+          error={list.error}
+          rowKey={(d) => d.id}
+          testId="datasets-table"
+          columns={[
+            {
+              head: t("common.name"),
+              cell: (d) => (
+                <>
+                  <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                  <div className="muted small">{d.description}</div>
+                </>
+              ),
+            },
+            { head: t("common.trainingType"), cell: (d) => <span className="tag">{d.training_type}</span> },
+            { head: t("datasets.files"), cell: (d) => d.file_count },
+            { head: t("datasets.size"), cell: (d) => formatBytes(d.size_bytes) },
+            { head: t("common.created"), cell: (d) => formatDate(d.created_at, lang), className: "small" },
+          ]}
+        />
       </Card>
     </div>
   );

@@ -6,6 +6,7 @@ import { del } from "../api/client";
 import { useJobEvents } from "../api/events";
 import type { DlaasModel, DlaasSummary } from "../api/types";
 import { ProgressBar, StatusBadge } from "../components/Status";
+import { ListTable } from "../components/Table";
 import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
@@ -31,37 +32,21 @@ export function DlaasPage() {
       />
       {adding && <DlaasSubmit />}
       <Card>
-        <ErrorBox error={list.error} />
-        <Loading what={list.data ?? (list.error ? null : undefined)} />
-        {list.data?.length === 0 && <Empty>{t("dlaas.empty")}</Empty>}
-        {!!list.data?.length && (
-          <table className="table" data-testid="dlaas-table">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t("common.name")}</th>
-                <th>{t("common.id")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("dlaas.submittedAt")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((r) => (
-                <tr key={r.id} data-testid="dlaas-row">
-                  <td>{r.number}</td>
-                  <td>
-                    <Link to={`/dlaas/${r.id}`}>{r.name}</Link>
-                  </td>
-                  <td className="mono small">{r.id}</td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td className="small">{formatDate(r.submitted_at, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={list.data}
+          error={list.error}
+          empty={<Empty>{t("dlaas.empty")}</Empty>}
+          rowKey={(r) => r.id}
+          rowProps={() => ({ "data-testid": "dlaas-row" })}
+          testId="dlaas-table"
+          columns={[
+            { head: "#", cell: (r) => r.number },
+            { head: t("common.name"), cell: (r) => <Link to={`/dlaas/${r.id}`}>{r.name}</Link> },
+            { head: t("common.id"), cell: (r) => r.id, className: "mono small" },
+            { head: t("common.status"), cell: (r) => <StatusBadge status={r.status} /> },
+            { head: t("dlaas.submittedAt"), cell: (r) => formatDate(r.submitted_at, lang), className: "small" },
+          ]}
+        />
       </Card>
     </div>
   );

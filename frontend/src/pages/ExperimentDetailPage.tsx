@@ -4,9 +4,10 @@ import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import { useJobEvents } from "../api/events";
-import type { Experiment, Graph } from "../api/types";
+import type { Experiment, ExperimentRun, Graph } from "../api/types";
 import { MetricChart, type Series } from "../components/MetricChart";
 import { StatusCell } from "../components/Status";
+import { Table } from "../components/Table";
 import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
 import { useT } from "../i18n";
 import { formatNumber } from "../lib/format";
@@ -79,46 +80,29 @@ export function ExperimentDetailPage() {
       {e.description && <p>{e.description}</p>}
       <Card title={t("experiments.runs")} wide>
         <div className="scroll-x">
-          <table className="table" data-testid="runs-table">
-            <thead>
-              <tr>
-                <th>{t("experiments.run")}</th>
-                <th>{t("common.status")}</th>
-                {keys.map((k) => (
-                  <th key={k} className="param">
-                    {k}
-                  </th>
-                ))}
-                {metrics.map((m) => (
-                  <th key={m} className="num">
-                    {m}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {e.runs.map((r) => (
-                <tr key={r.model.id}>
-                  <td>
-                    <Link to={`/models/${r.model.id}`}>{r.model.name}</Link>
-                  </td>
-                  <td>
-                    <StatusCell status={r.model.status} job={r.model.job} />
-                  </td>
-                  {keys.map((k) => (
-                    <td key={k} className="mono">
-                      {JSON.stringify(r.model.hyperparameters[k])}
-                    </td>
-                  ))}
-                  {metrics.map((m) => (
-                    <td key={m} className="num">
-                      {formatNumber(r.final_metrics[m])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            rows={e.runs}
+            rowKey={(r) => r.model.id}
+            testId="runs-table"
+            columns={[
+              { key: "run", head: t("experiments.run"), cell: (r) => <Link to={`/models/${r.model.id}`}>{r.model.name}</Link> },
+              { key: "status", head: t("common.status"), cell: (r) => <StatusCell status={r.model.status} job={r.model.job} /> },
+              ...keys.map((k) => ({
+                key: `param:${k}`,
+                head: k,
+                headClassName: "param",
+                className: "mono",
+                cell: (r: ExperimentRun) => JSON.stringify(r.model.hyperparameters[k]),
+              })),
+              ...metrics.map((m) => ({
+                key: `metric:${m}`,
+                head: m,
+                headClassName: "num",
+                className: "num",
+                cell: (r: ExperimentRun) => formatNumber(r.final_metrics[m]),
+              })),
+            ]}
+          />
         </div>
       </Card>
       <Card

@@ -1,7 +1,8 @@
 import { Link } from "react-router-dom";
 import type { Experiment } from "../api/types";
 import { StatusBadge } from "../components/Status";
-import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
+import { ListTable } from "../components/Table";
+import { Card, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
@@ -32,36 +33,26 @@ export function ExperimentsPage() {
         }
       />
       <Card>
-        <ErrorBox error={list.error} />
-        <Loading what={list.data ?? (list.error ? null : undefined)} />
-        {list.data?.length === 0 && <Empty />}
-        {!!list.data?.length && (
-          <table className="table" data-testid="experiments-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("experiments.runs")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("common.created")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <Link to={`/experiments/${e.id}`}>{e.name}</Link>
-                    <div className="muted small">{e.description}</div>
-                  </td>
-                  <td>{Object.values(e.status_counts).reduce((a, b) => a + b, 0)}</td>
-                  <td>
-                    <StatusCounts counts={e.status_counts} />
-                  </td>
-                  <td className="small">{formatDate(e.created_at, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={list.data}
+          error={list.error}
+          rowKey={(e) => e.id}
+          testId="experiments-table"
+          columns={[
+            {
+              head: t("common.name"),
+              cell: (e) => (
+                <>
+                  <Link to={`/experiments/${e.id}`}>{e.name}</Link>
+                  <div className="muted small">{e.description}</div>
+                </>
+              ),
+            },
+            { head: t("experiments.runs"), cell: (e) => Object.values(e.status_counts).reduce((a, b) => a + b, 0) },
+            { head: t("common.status"), cell: (e) => <StatusCounts counts={e.status_counts} /> },
+            { head: t("common.created"), cell: (e) => formatDate(e.created_at, lang), className: "small" },
+          ]}
+        />
       </Card>
     </div>
   );

@@ -4,7 +4,8 @@ import { Link, useParams } from "react-router-dom";
 import type { Kernel } from "../api/types";
 import { gpuText } from "../components/KernelPicker";
 import { SchemaPanel } from "../components/SchemaPanel";
-import { Card, Empty, ErrorBox, KV, Loading, PageHead } from "../components/ui";
+import { ListTable } from "../components/Table";
+import { Card, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
@@ -26,38 +27,28 @@ export function KernelsPage() {
       />
       {adding && <KernelUpload />}
       <Card>
-        <ErrorBox error={list.error} />
-        <Loading what={list.data ?? (list.error ? null : undefined)} />
-        {list.data?.length === 0 && <Empty />}
-        {!!list.data?.length && (
-          <table className="table" data-testid="kernels-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("kernels.version")}</th>
-                <th>{t("common.trainingType")}</th>
-                <th>{t("kernels.modelTypes")}</th>
-                <th>{t("kernels.gpus")}</th>
-                <th>{t("common.created")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <Link to={`/kernels/${k.id}`}>{k.name}</Link>
-                    <div className="muted small">{k.description}</div>
-                  </td>
-                  <td>{k.version}</td>
-                  <td>{k.training_types.join(", ")}</td>
-                  <td>{Object.keys(k.model_types).join(", ")}</td>
-                  <td>{gpuText(k)}</td>
-                  <td className="small">{formatDate(k.created_at, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={list.data}
+          error={list.error}
+          rowKey={(k) => k.id}
+          testId="kernels-table"
+          columns={[
+            {
+              head: t("common.name"),
+              cell: (k) => (
+                <>
+                  <Link to={`/kernels/${k.id}`}>{k.name}</Link>
+                  <div className="muted small">{k.description}</div>
+                </>
+              ),
+            },
+            { head: t("kernels.version"), cell: (k) => k.version },
+            { head: t("common.trainingType"), cell: (k) => k.training_types.join(", ") },
+            { head: t("kernels.modelTypes"), cell: (k) => Object.keys(k.model_types).join(", ") },
+            { head: t("kernels.gpus"), cell: (k) => gpuText(k) },
+            { head: t("common.created"), cell: (k) => formatDate(k.created_at, lang), className: "small" },
+          ]}
+        />
       </Card>
     </div>
   );
@@ -114,33 +105,28 @@ function Versions({ kernel }: { kernel: Kernel }) {
   const versions = useApi<Kernel[]>(`/kernels/${encodeURIComponent(kernel.name)}/versions`);
   return (
     <Card title={t("kernels.versions")} testId="kernel-versions">
-      <ErrorBox error={versions.error} />
-      <Loading what={versions.data ?? (versions.error ? null : undefined)} />
-      {!!versions.data?.length && (
-        <table className="table compact">
-          <thead>
-            <tr>
-              <th>{t("kernels.version")}</th>
-              <th>{t("kernels.modelTypes")}</th>
-              <th>{t("kernels.executor")}</th>
-              <th>{t("common.created")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.data.map((v) => (
-              <tr key={v.id} className={v.id === kernel.id ? "selected" : ""} data-testid="kernel-version">
-                <td>
-                  {v.id === kernel.id ? <strong>{v.version}</strong> : <Link to={`/kernels/${v.id}`}>{v.version}</Link>}
-                  {v.id === kernel.id && <span className="muted small"> · {t("kernels.thisVersion")}</span>}
-                </td>
-                <td>{Object.keys(v.model_types).join(", ")}</td>
-                <td>{v.executor ?? "default"}</td>
-                <td className="small">{formatDate(v.created_at, lang)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        rows={versions.data}
+        error={versions.error}
+        empty={null}
+        compact
+        rowKey={(v) => v.id}
+        rowProps={(v) => ({ className: v.id === kernel.id ? "selected" : "", "data-testid": "kernel-version" })}
+        columns={[
+          {
+            head: t("kernels.version"),
+            cell: (v) => (
+              <>
+                {v.id === kernel.id ? <strong>{v.version}</strong> : <Link to={`/kernels/${v.id}`}>{v.version}</Link>}
+                {v.id === kernel.id && <span className="muted small"> · {t("kernels.thisVersion")}</span>}
+              </>
+            ),
+          },
+          { head: t("kernels.modelTypes"), cell: (v) => Object.keys(v.model_types).join(", ") },
+          { head: t("kernels.executor"), cell: (v) => v.executor ?? "default" },
+          { head: t("common.created"), cell: (v) => formatDate(v.created_at, lang), className: "small" },
+        ]}
+      />
     </Card>
   );
 }

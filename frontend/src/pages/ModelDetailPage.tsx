@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, post } from "../api/client";
 import { useJobEvents } from "../api/events";
-import { applyEvent, isActive, type Model } from "../api/types";
+import { applyEvent, isActive, type JobStatus, type Model } from "../api/types";
 import { JobStatusView } from "../components/JobStatus";
 import { LiveGraphs } from "../components/LiveGraphs";
 import { LogView } from "../components/LogView";
@@ -87,7 +87,7 @@ export function ModelDetailPage() {
                 {t("detail.validate")}
               </Link>
             ) : (
-              <button className="primary" disabled title={t("validate.onlyDone", { status: t(`status.${m.status}`) })}>
+              <button className="primary" disabled title={t("validate.onlyDone", { status: t(`status.${m.status}` as `status.${JobStatus}`) })}>
                 {t("detail.validate")}
               </button>
             )}

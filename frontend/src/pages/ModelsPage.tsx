@@ -3,10 +3,11 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useJobEvents } from "../api/events";
-import { applyEvent, type Dataset, type Model, type Page } from "../api/types";
+import { applyEvent, type Dataset, type ModelPage } from "../api/types";
 import { Pager } from "../components/Pager";
 import { StatusCell } from "../components/Status";
-import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
+import { ListTable } from "../components/Table";
+import { Card, Empty, PageHead } from "../components/ui";
 import { useI18n, useT } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi, useThrottled } from "../lib/useApi";
@@ -50,7 +51,7 @@ export function ModelsPage() {
   const query = new URLSearchParams({ offset: String(offset), limit: String(LIMIT) });
   if (status) query.set("status", status);
   if (q) query.set("q", q);
-  const page = useApi<Page<Model>>(`/models?${query}`);
+  const page = useApi<ModelPage>(`/models?${query}`);
 
   const update = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
@@ -121,46 +122,32 @@ export function ModelsPage() {
             ))}
           </select>
         </div>
-        <ErrorBox error={page.error} />
-        <Loading what={page.data ?? (page.error ? null : undefined)} />
-        {page.data && page.data.total === 0 && !status && !q && offset === 0 ? (
-          <FirstStart />
-        ) : (
-          page.data && page.data.items.length === 0 && <Empty />
-        )}
-        {page.data && page.data.items.length > 0 && (
-          <table className="table" data-testid="models-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("common.kernel")}</th>
-                <th>{t("common.trainingType")}</th>
-                <th>{t("common.datasets")}</th>
-                <th>{t("common.created")}</th>
-                <th>{t("models.active")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.items.map((m) => (
-                <tr key={m.id} data-testid="model-row" data-model-id={m.id}>
-                  <td>
-                    <Link to={`/models/${m.id}`}>{m.name}</Link>
-                    <div className="muted small mono">{m.id}</div>
-                  </td>
-                  <td>
-                    <StatusCell status={m.status} job={m.job} />
-                  </td>
-                  <td>{m.kernel ?? "—"}</td>
-                  <td>{m.training_type}</td>
-                  <td className="small">{[...new Set(m.datasets.map((d) => d.name))].join(", ") || "—"}</td>
-                  <td className="small">{formatDate(m.created_at, lang)}</td>
-                  <td>{m.active ? <span className="badge active">✓ {t("models.active")}</span> : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={page.data?.items}
+          error={page.error}
+          // An empty project, not an empty filter: the way to a first model.
+          empty={page.data?.total === 0 && !status && !q && offset === 0 ? <FirstStart /> : <Empty />}
+          rowKey={(m) => m.id}
+          rowProps={(m) => ({ "data-testid": "model-row", "data-model-id": m.id })}
+          testId="models-table"
+          columns={[
+            {
+              head: t("common.name"),
+              cell: (m) => (
+                <>
+                  <Link to={`/models/${m.id}`}>{m.name}</Link>
+                  <div className="muted small mono">{m.id}</div>
+                </>
+              ),
+            },
+            { head: t("common.status"), cell: (m) => <StatusCell status={m.status} job={m.job} /> },
+            { head: t("common.kernel"), cell: (m) => m.kernel ?? "—" },
+            { head: t("common.trainingType"), cell: (m) => m.training_type },
+            { head: t("common.datasets"), cell: (m) => [...new Set(m.datasets.map((d) => d.name))].join(", ") || "—", className: "small" },
+            { head: t("common.created"), cell: (m) => formatDate(m.created_at, lang), className: "small" },
+            { head: t("models.active"), cell: (m) => (m.active ? <span className="badge active">✓ {t("models.active")}</span> : "") },
+          ]}
+        />
         {page.data && <Pager offset={offset} limit={LIMIT} total={page.data.total} onChange={(o) => update({ offset: o ? String(o) : "" })} />}
       </Card>
     </div>

@@ -2,7 +2,8 @@
 import { useState } from "react";
 import { del, post } from "../api/client";
 import type { Token, TokenCreated } from "../api/types";
-import { Card, Empty, ErrorBox, FieldErrors, FieldMessage, Loading, PageHead, RefusalBox } from "../components/ui";
+import { ListTable } from "../components/Table";
+import { Card, FieldErrors, FieldMessage, PageHead, RefusalBox } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
@@ -109,50 +110,41 @@ export function TokensPage() {
         </div>
       </Card>
       <Card>
-        <ErrorBox error={list.error} />
-        <Loading what={list.data ?? (list.error ? null : undefined)} />
-        {list.data?.length === 0 && <Empty />}
-        {!!list.data?.length && (
-          <table className="table" data-testid="tokens-table">
-            <thead>
-              <tr>
-                <th>{t("common.name")}</th>
-                <th>{t("tokens.role")}</th>
-                <th>{t("common.status")}</th>
-                <th>{t("common.created")}</th>
-                <th>{t("tokens.expires")}</th>
-                <th>{t("tokens.lastUsed")}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((k) => (
-                <tr key={k.id} data-testid="token-row" data-name={k.name} data-state={state(k)}>
-                  <td>
-                    {k.name}
-                    <div className="muted small mono">{k.id}</div>
-                  </td>
-                  <td>
-                    <span className="tag">{t(k.role === "admin" ? "tokens.admin" : "tokens.member")}</span>
-                  </td>
-                  <td>
-                    <span className={`badge token-${state(k)}`}>{t(`tokens.state.${state(k)}` as "tokens.state.active")}</span>
-                  </td>
-                  <td className="small">{formatDate(k.created_at, lang)}</td>
-                  <td className="small">{k.expires_at ? formatDate(k.expires_at, lang) : t("tokens.never")}</td>
-                  <td className="small">{k.last_used_at ? formatDate(k.last_used_at, lang) : "—"}</td>
-                  <td>
-                    {!k.revoked_at && (
-                      <button className="danger" onClick={() => void revoke(k)} data-testid="token-revoke">
-                        {t("tokens.revoke")}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListTable
+          rows={list.data}
+          error={list.error}
+          rowKey={(k) => k.id}
+          rowProps={(k) => ({ "data-testid": "token-row", "data-name": k.name, "data-state": state(k) })}
+          testId="tokens-table"
+          columns={[
+            {
+              head: t("common.name"),
+              cell: (k) => (
+                <>
+                  {k.name}
+                  <div className="muted small mono">{k.id}</div>
+                </>
+              ),
+            },
+            { head: t("tokens.role"), cell: (k) => <span className="tag">{t(k.role === "admin" ? "tokens.admin" : "tokens.member")}</span> },
+            {
+              head: t("common.status"),
+              cell: (k) => <span className={`badge token-${state(k)}`}>{t(`tokens.state.${state(k)}` as "tokens.state.active")}</span>,
+            },
+            { head: t("common.created"), cell: (k) => formatDate(k.created_at, lang), className: "small" },
+            { head: t("tokens.expires"), cell: (k) => (k.expires_at ? formatDate(k.expires_at, lang) : t("tokens.never")), className: "small" },
+            { head: t("tokens.lastUsed"), cell: (k) => (k.last_used_at ? formatDate(k.last_used_at, lang) : "—"), className: "small" },
+            {
+              head: null,
+              cell: (k) =>
+                !k.revoked_at && (
+                  <button className="danger" onClick={() => void revoke(k)} data-testid="token-revoke">
+                    {t("tokens.revoke")}
+                  </button>
+                ),
+            },
+          ]}
+        />
       </Card>
     </div>
   );

@@ -1,9 +1,9 @@
 // Train / retrain / train further (SPEC section 6). Every check the platform makes is
 // made here first, so a person sees each problem at its field before starting.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useReducer, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, ApiError, errorsFor, post, type FieldError } from "../api/client";
-import type { Experiment, FileOut, Kernel, Model } from "../api/types";
+import type { Experiment, FileOut, Model, TrainRequest } from "../api/types";
 import { DatasetChecklist } from "../components/DatasetChecklist";
 import { KernelPicker, KernelSummary } from "../components/KernelPicker";
 import { StatusBadge } from "../components/Status";
@@ -13,10 +13,11 @@ import { timestamp } from "../lib/format";
 import { parseErrorOffset } from "../lib/jsonPositions";
 import { checkAgainstSchema, serverProblems } from "../lib/schema";
 import { BatchSection } from "./train/BatchSection";
-import { batchProblems, emptyBatch, planBatch } from "./train/batch";
+import { batchProblems, planBatch } from "./train/batch";
 import { GpuField, gpuProblem } from "./train/GpuField";
 import { HyperparameterSection, type ParsedJson } from "./train/HyperparameterSection";
-import { pretty, startWith, useKernelFor, useTrainSetup } from "./train/useTrainSetup";
+import { initialForm, trainReducer } from "./train/trainForm";
+import { useKernelFor, useTrainSetup } from "./train/useTrainSetup";
 
 type Mode = "train" | "retrain" | "continue";
 const TITLES = { train: "train.title", retrain: "train.retrainTitle", continue: "train.continueTitle" } as const;
@@ -50,41 +51,21 @@ export function TrainPage({ mode }: { mode: Mode }) {
   const t = useT();
   const navigate = useNavigate();
   const { id } = useParams();
-  const setup = useTrainSetup(mode === "train" ? null : (id ?? null));
+  const [form, dispatch] = useReducer(trainReducer, initialForm);
+  const { kernel, modelType, hpText, gpu, name, description, files, batch, trainDs, valDs, server } = form;
+  const setup = useTrainSetup(mode === "train" ? null : (id ?? null), trainDs, dispatch);
   const base = setup.base.data;
-  const [kernel, setKernel] = useState<Kernel | null>(null);
-  const [modelType, setModelType] = useState("");
-  const [hpText, setHpText] = useState("");
-  const [gpu, setGpu] = useState("");
-  const [name, setName] = useState("");
-  const [nameTouched, setNameTouched] = useState(false);
-  const [description, setDescription] = useState("");
-  const [files, setFiles] = useState<File[]>([]);
-  const [batch, setBatch] = useState(emptyBatch);
-  const [picking, setPicking] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [server, setServer] = useState<{ errors: FieldError[]; hpText: string }>({ errors: [], hpText: "" });
-  const [busy, setBusy] = useState(false);
   const [stamp] = useState(() => timestamp());
-
-  const chooseKernel = (k: Kernel | null) => {
-    const start = startWith(k, base);
-    setKernel(start.kernel);
-    setModelType(start.modelType);
-    setHpText(start.hpText);
-    setGpu(start.gpu);
-  };
-  useKernelFor(setup.trainingType, base, kernel, chooseKernel, setError);
+  useKernelFor(setup.trainingType, base, kernel, dispatch);
 
   useEffect(() => {
-    if (nameTouched || !kernel) return;
-    if (mode === "train") setName(`${kernel.name}-${modelType}-${stamp}`);
-    else if (base) setName(`${base.name}-${mode === "retrain" ? "retrained" : "continued"}`);
-  }, [kernel, modelType, base, mode, stamp, nameTouched]);
+    if (form.nameTouched || !kernel) return;
+    if (mode === "train") dispatch({ type: "nameProposed", name: `${kernel.name}-${modelType}-${stamp}` });
+    else if (base) dispatch({ type: "nameProposed", name: `${base.name}-${mode === "retrain" ? "retrained" : "continued"}` });
+  }, [kernel, modelType, base, mode, stamp, form.nameTouched]);
 
   // Nothing to parse before a kernel gives the editor its defaults: no error before any input.
   const parsed = useMemo<ParsedJson>(() => (kernel ? parse(hpText) : {}), [kernel, hpText]);
-  const [touched, setTouched] = useState(false);
   const problems = useMemo(() => {
     const found = kernel && parsed.value ? checkAgainstSchema(kernel.schema_, parsed.value) : [];
     const fromServer = server.hpText === hpText ? serverProblems(server.errors) : [];
@@ -98,7 +79,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
   const gpuError = gpuProblem(kernel, gpu, t);
 
   const blockers = [
-    !setup.trainDs.length && t("train.needDataset"),
+    !trainDs.length && t("train.needDataset"),
     !kernel && t("train.needKernel"),
     parsed.error && t("train.invalidJson", { error: parsed.error.message }),
     problems.length > 0 && t("train.hpErrors", { count: problems.length }),
@@ -108,22 +89,21 @@ export function TrainPage({ mode }: { mode: Mode }) {
   ].filter(Boolean) as string[];
 
   const submit = async () => {
-    setBusy(true);
-    setError(undefined);
+    dispatch({ type: "submitting" });
     try {
       const extra = [];
       for (const file of files) {
-        const form = new FormData();
-        form.set("file", file);
-        extra.push((await api<FileOut>("/files", { method: "POST", body: form })).id);
+        const body = new FormData();
+        body.set("file", file);
+        extra.push((await api<FileOut>("/files", { method: "POST", body })).id);
       }
-      const request = {
+      const request: TrainRequest = {
         name: name.trim() || undefined,
         description,
         kernel: kernel!.id,
         model_type: modelType,
-        training_datasets: setup.trainDs,
-        validation_datasets: setup.valDs,
+        training_datasets: trainDs,
+        validation_datasets: valDs,
         hyperparameters: parsed.value,
         extra_files: extra,
         gpu_count: Number(gpu),
@@ -136,15 +116,14 @@ export function TrainPage({ mode }: { mode: Mode }) {
         navigate(`/models/${(await post<Model>(path, request)).id}`);
       }
     } catch (exc) {
-      setError(exc);
-      setServer({ errors: exc instanceof ApiError ? exc.errors : [], hpText });
+      dispatch({ type: "refused", error: exc, errors: exc instanceof ApiError ? exc.errors : [], hpText });
     } finally {
-      setBusy(false);
+      dispatch({ type: "settled" });
     }
   };
 
   const datasets = setup.datasets.data ?? [];
-  const touch = () => setTouched(true);
+  const touch = () => dispatch({ type: "touched" });
   return (
     <div onChangeCapture={touch} onKeyDownCapture={touch} onPasteCapture={touch}>
       <PageHead title={t(TITLES[mode])} />
@@ -174,7 +153,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
           testId="kernel-panel"
           actions={
             setup.trainingType && (
-              <button onClick={() => setPicking(true)} data-testid="choose-kernel">
+              <button onClick={() => dispatch({ type: "picking", open: true })} data-testid="choose-kernel">
                 {t("train.chooseKernel")}
               </button>
             )
@@ -186,12 +165,12 @@ export function TrainPage({ mode }: { mode: Mode }) {
         <Card title={t("common.datasets")}>
           <div className="field">
             <span>{t("train.trainingDatasets")}</span>
-            <DatasetChecklist datasets={datasets} selected={setup.trainDs} onChange={setup.setTrainDs} trainingType={setup.trainingType} testId="training-datasets" />
+            <DatasetChecklist datasets={datasets} selected={trainDs} onChange={(ids) => dispatch({ type: "datasetsChosen", trainDs: ids })} trainingType={setup.trainingType} testId="training-datasets" />
             <FieldErrors errors={errorsFor(server.errors, "training_datasets")} />
           </div>
           <div className="field">
             <span>{t("train.validationDatasets")}</span>
-            <DatasetChecklist datasets={datasets} selected={setup.valDs} onChange={setup.setValDs} trainingType={setup.trainingType} testId="validation-datasets" />
+            <DatasetChecklist datasets={datasets} selected={valDs} onChange={(ids) => dispatch({ type: "datasetsChosen", valDs: ids })} trainingType={setup.trainingType} testId="validation-datasets" />
             <FieldErrors errors={errorsFor(server.errors, "validation_datasets")} />
           </div>
         </Card>
@@ -202,10 +181,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
               value={modelType}
               disabled={!kernel}
               data-testid="model-type"
-              onChange={(e) => {
-                setModelType(e.target.value);
-                if (kernel) setHpText(pretty(kernel.model_types[e.target.value]));
-              }}
+              onChange={(e) => dispatch({ type: "modelTypeChosen", modelType: e.target.value })}
             >
               {Object.keys(kernel?.model_types ?? {}).map((mt) => (
                 <option key={mt}>{mt}</option>
@@ -219,38 +195,35 @@ export function TrainPage({ mode }: { mode: Mode }) {
             <input
               value={name}
               data-testid="model-name"
-              onChange={(e) => {
-                setName(e.target.value);
-                setNameTouched(true);
-              }}
+              onChange={(e) => dispatch({ type: "nameEdited", name: e.target.value })}
             />
             <FieldMessage kind="help">{t("train.nameHelp")}</FieldMessage>
           </label>
           <label className="field">
             <span>{t("train.description")}</span>
-            <textarea rows={2} value={description} onChange={(e) => setDescription(e.target.value)} data-testid="model-description" />
+            <textarea rows={2} value={description} onChange={(e) => dispatch({ type: "descriptionEdited", description: e.target.value })} data-testid="model-description" />
           </label>
         </Card>
       </div>
-      <HyperparameterSection text={hpText} onText={setHpText} parsed={parsed} schema={kernel?.schema_ ?? null} problems={problems} />
+      <HyperparameterSection text={hpText} onText={(text) => dispatch({ type: "hpEdited", text })} parsed={parsed} schema={kernel?.schema_ ?? null} problems={problems} />
       <div className="grid two">
         {mode === "train" ? (
-          <BatchSection batch={batch} onChange={setBatch} plan={plan} problems={runProblems} schema={kernel?.schema_ ?? null} />
+          <BatchSection batch={batch} onChange={(b) => dispatch({ type: "batchChanged", batch: b })} plan={plan} problems={runProblems} schema={kernel?.schema_ ?? null} />
         ) : null}
         <Card title={t("train.extraFiles")}>
           <label className="field">
-            <input type="file" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="extra-files" />
+            <input type="file" multiple onChange={(e) => dispatch({ type: "filesChosen", files: [...(e.target.files ?? [])] })} data-testid="extra-files" />
             <FieldMessage kind="help">{t("train.extraFilesHelp")}</FieldMessage>
           </label>
-          <GpuField kernel={kernel} value={gpu} onChange={setGpu} serverErrors={errorsFor(server.errors, "gpu_count")} />
+          <GpuField kernel={kernel} value={gpu} onChange={(value) => dispatch({ type: "gpuEdited", gpu: value })} serverErrors={errorsFor(server.errors, "gpu_count")} />
         </Card>
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={form.error} />
       <div className="form-actions">
         {blockers.length > 0 && (
           // Before the person has done anything, what is missing is a to-do, not an error.
-          <div className={touched ? "warn-box" : "hint-box"} data-testid={touched ? "blockers" : "blockers-hint"}>
-            <strong>{t(touched ? "train.blocked" : "train.toStart")}</strong>
+          <div className={form.touched ? "warn-box" : "hint-box"} data-testid={form.touched ? "blockers" : "blockers-hint"}>
+            <strong>{t(form.touched ? "train.blocked" : "train.toStart")}</strong>
             <ul>
               {blockers.map((b, i) => (
                 <li key={i}>{b}</li>
@@ -258,12 +231,17 @@ export function TrainPage({ mode }: { mode: Mode }) {
             </ul>
           </div>
         )}
-        <button className="primary big" disabled={blockers.length > 0 || busy} onClick={() => void submit()} data-testid="start-training">
-          {busy ? t("train.starting") : batch.enabled && mode === "train" ? t("train.startBatch", { count: plan.runs.length }) : t("train.start")}
+        <button className="primary big" disabled={blockers.length > 0 || form.busy} onClick={() => void submit()} data-testid="start-training">
+          {form.busy ? t("train.starting") : batch.enabled && mode === "train" ? t("train.startBatch", { count: plan.runs.length }) : t("train.start")}
         </button>
       </div>
-      {picking && setup.trainingType && (
-        <KernelPicker trainingType={setup.trainingType} current={kernel?.id} onPick={chooseKernel} onClose={() => setPicking(false)} />
+      {form.picking && setup.trainingType && (
+        <KernelPicker
+          trainingType={setup.trainingType}
+          current={kernel?.id}
+          onPick={(k) => dispatch({ type: "kernelChosen", kernel: k, base })}
+          onClose={() => dispatch({ type: "picking", open: false })}
+        />
       )}
     </div>
   );

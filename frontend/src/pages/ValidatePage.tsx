@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, ApiError, errorsFor, post, type FieldError } from "../api/client";
-import type { Dataset, Kernel, Model, Validation } from "../api/types";
+import type { Dataset, Kernel, JobStatus, Model, Validation } from "../api/types";
 import { DatasetChecklist } from "../components/DatasetChecklist";
 import { KernelPicker, KernelSummary } from "../components/KernelPicker";
 import { StatusBadge } from "../components/Status";
@@ -65,7 +65,7 @@ export function ValidatePage() {
       <PageHead title={t("validate.title")} />
       {!done && (
         <div className="warn-box" data-testid="not-done">
-          ⚠ {t("validate.onlyDone", { status: t(`status.${m.status}`) })}
+          ⚠ {t("validate.onlyDone", { status: t(`status.${m.status}` as `status.${JobStatus}`) })}
         </div>
       )}
       <div className="grid two">

@@ -8,30 +8,30 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from vlad.cli import (
-    cmd_datasets,
-    cmd_experiments,
-    cmd_kernels,
-    cmd_models,
-    cmd_projects,
-    cmd_token,
-    cmd_validations,
-    dlaas_cmd,
-    kernel_cmd,
+from vlad.cli.commands import (
+    datasets,
+    dlaas,
+    experiments,
+    kernel,
+    kernels,
+    models,
+    projects,
+    token,
+    validations,
 )
 
 app = typer.Typer(no_args_is_help=True, help="VLAD training platform: kernels, jobs and models.")
-app.add_typer(kernel_cmd.app, name="kernel")
+app.add_typer(kernel.app, name="kernel")
 # The platform's resources, over its REST API (`vlad up` saves where it is).
-app.add_typer(cmd_kernels.app, name="kernels")
-app.add_typer(cmd_datasets.app, name="datasets")
-app.add_typer(cmd_models.app, name="models")
-app.add_typer(cmd_validations.app, name="validations")
-app.add_typer(cmd_experiments.app, name="experiments")
-app.add_typer(cmd_token.app, name="token")
-app.add_typer(cmd_projects.app, name="projects")
+app.add_typer(kernels.app, name="kernels")
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(models.app, name="models")
+app.add_typer(validations.app, name="validations")
+app.add_typer(experiments.app, name="experiments")
+app.add_typer(token.app, name="token")
+app.add_typer(projects.app, name="projects")
 # The DLaaS way (seed 003): `vlad train MODEL.zip MANIFEST.yaml`, `vlad list trained-models`, ...
-dlaas_cmd.register(app)
+dlaas.register(app)
 console = Console(stderr=True)
 
 

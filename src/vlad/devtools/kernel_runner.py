@@ -43,6 +43,8 @@ class Outcome:
     messages: list[dict[str, Any]]
     write_path: Path
     log_path: Path
+    # Each message's body as it came off the queue, for checks that must see what was sent.
+    bodies: list[bytes] = field(default_factory=list)
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -76,6 +78,8 @@ class KernelRun:
     config: TrainingConfig
     root: Path
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    # How long to keep reading the queue after the kernel has exited.
+    drain_seconds: float = 1.0
 
     @classmethod
     def prepare(
@@ -149,9 +153,12 @@ class KernelRun:
         broker_url: str | None = None,
         on_message: Callable[[dict[str, Any]], None] | None = None,
         progress: bool = False,
+        on_tick: Callable[[subprocess.Popen[bytes]], None] | None = None,
     ) -> Outcome:
+        """Run the kernel to its end. `on_tick(process)` is called about every 50 ms while
+        it runs (to signal it, or to kill it past a deadline)."""
         with broker(broker_url, data_dir=None) as url:
-            return self._execute(url, on_message, progress)
+            return self._execute(url, on_message, progress, on_tick)
 
     def _write_files(self, url: str) -> dict[str, str]:
         parsed = urlparse(url)
@@ -171,7 +178,11 @@ class KernelRun:
         return {**os.environ, "VLAD_TRAINING_CONFIG": str(config_file)}
 
     def _execute(
-        self, url: str, on_message: Callable[[dict[str, Any]], None] | None, progress: bool
+        self,
+        url: str,
+        on_message: Callable[[dict[str, Any]], None] | None,
+        progress: bool,
+        on_tick: Callable[[subprocess.Popen[bytes]], None] | None = None,
     ) -> Outcome:
         env = self._write_files(url)
         connection = pika.BlockingConnection(pika.URLParameters(url))
@@ -179,6 +190,7 @@ class KernelRun:
         channel.queue_declare(self.config.queue_name, durable=True)
         log_path = self.root / "kernel.log"
         messages: list[dict[str, Any]] = []
+        bodies: list[bytes] = []
         bar = _ProgressBar() if progress else None
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -190,13 +202,16 @@ class KernelRun:
             )
             exited_at: float | None = None
             # After the kernel exits, wait a little for messages still on their way.
-            while exited_at is None or time.monotonic() - exited_at < 1.0:
+            while exited_at is None or time.monotonic() - exited_at < self.drain_seconds:
+                if exited_at is None and on_tick is not None:
+                    on_tick(process)
                 method, _props, body = channel.basic_get(self.config.queue_name, auto_ack=True)
                 if method is None:
                     connection.sleep(0.05)
                     if exited_at is None and process.poll() is not None:
                         exited_at = time.monotonic()
                     continue
+                bodies.append(body)
                 message = _decode(body)
                 messages.append(message)
                 if bar is not None and not message.get("invalid"):
@@ -207,7 +222,7 @@ class KernelRun:
             bar.close()
         channel.queue_delete(self.config.queue_name)
         connection.close()
-        return Outcome(process.returncode, messages, Path(self.config.model_write_path), log_path)
+        return Outcome(process.returncode, messages, Path(self.config.model_write_path), log_path, bodies)
 
 
 def kernel_argv(manifest: KernelManifest) -> list[str]:

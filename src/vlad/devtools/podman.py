@@ -2,7 +2,7 @@
 
     with PodmanService(tmp / "podman") as podman:
         podman.import_image("localhost/vlad-host-python", path_env="/venv/bin:/usr/bin:/bin")
-        ContainerExecutor(base_url=podman.url, ...)
+        DockerExecutor(base_url=podman.url, ...)
 
 Its storage (vfs: no overlay mounts to leak), run state, events log and `containers.conf`
 live in its folder; stopping it removes its containers, ends the service and deletes the folder.

@@ -1,6 +1,6 @@
-"""DLaaS-style jobs (SPEC section 7, seed 003): a model definition .zip and a YAML manifest.
-
-`manifest` (the manifest's models and checks), `archive` and `command` (standard library
-only: the command kernel uses them too), `service` (submitting, listing, forgetting),
-`lifecycle` (data in before a job starts, results out after it ends), `schemas` (API answers).
+"""DLaaS-style jobs (SPEC section 7, seed 003), the half that stands alone: the manifest's
+models and checks (`manifest`), the model definition .zip (`archive`) and its command
+(`command`). The command kernel uses them inside a job, so nothing here imports the server;
+the platform's side (submitting, listing, the data and results transfers) is
+`vlad.server.services.dlaas*`, its API answers `vlad.server.schemas.dlaas`.
 """

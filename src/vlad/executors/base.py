@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Self
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -54,46 +55,103 @@ class RunStatus:
 
 
 class Executor(abc.ABC):
-    """Runs kernels somewhere. Every method returns quickly; none raises for a job that is gone."""
+    """Runs kernels somewhere. The rules below hold for every executor; one contract suite
+    checks them all (tests/integration/executors/test_executor_contract.py, whose `Profile`
+    names the few places where an executor may differ, each said here too).
 
-    name: str
+    - Every method returns quickly and none raises for a job that is unknown or gone.
+    - A job's log is its `spec.log_path`, which the executor fills with the kernel's output
+      in order (lines the platform wrote there before the kernel started are kept).
+    - The kernel gets a clean environment (vlad.executors.environment): the config's path in
+      VLAD_TRAINING_CONFIG and CUDA_VISIBLE_DEVICES always set, empty when it has no GPU.
+    - Exit codes are the kernel's own; negative when a signal ended it, and
+      vlad.executors.common's codes where the kernel could not say (STOPPED, KILLED,
+      VANISHED, CANNOT_START).
+    - Jobs outlive the executor: a platform killed or closed leaves them running, and a
+      new executor takes them back with `recover`.
+
+    Each executor is built from the platform's settings with `from_settings`, or directly
+    from its constructor's keywords (tests, tools).
+    """
+
+    name: str  # as in VLAD_EXECUTOR and a kernel's `executor`
+
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """This executor's constructor keywords from the platform's settings, given as a plain
+        mapping of their names without the VLAD_ prefix (`Settings.model_dump()`). A name
+        the mapping lacks leaves the constructor's default. Every executor takes its
+        `grace_seconds` from `stop_grace_seconds`."""
+        return pick(settings, grace_seconds="stop_grace_seconds")
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Self:
+        """The executor the platform's settings describe (see `options_from`).
+        Raises ExecutorUnavailable when it cannot run here (no engine, no cluster)."""
+        return cls(**cls.options_from(settings))
 
     @abc.abstractmethod
     def submit(self, spec: JobSpec) -> RunStatus:
         """Start the job, or queue it until enough GPUs are free. Returns at once.
 
-        Idempotent: submitting a job id the executor already knows returns its status.
-        Raises ValueError when the job can never run here (more GPUs than exist).
+        Idempotent: submitting a job id the executor already knows returns its status and
+        starts nothing. A job needing no GPU never waits for one. Raises ValueError when the
+        job can never run here (more GPUs than it has: "needs 4 GPUs; this executor has 2",
+        no command, no image), and then knows no such job (its status stays UNKNOWN).
         """
 
     @abc.abstractmethod
     def status(self, job_id: str) -> RunStatus:
-        """The job's state now. An unknown or long-gone job is `UNKNOWN`, not an error."""
+        """The job's state now, without waiting on the job (well under a second); its end is
+        noticed within seconds. An unknown or long-gone job is `UNKNOWN`, not an error.
+
+        QUEUED: waiting for GPUs, with its `queue_position` where the executor hands them out
+        itself (first in, first out; a cluster may give none). RUNNING: with the GPUs handed
+        to it (none named where a cluster schedules them). EXITED: with its exit code.
+        """
 
     @abc.abstractmethod
     def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
-        """The job's log lines. With `follow`, keeps yielding until the job has ended."""
+        """The job's log lines, without line ends. With `follow`, keeps yielding while the job
+        runs and stops by itself once it has ended and every line is read. An unknown job's
+        log is empty (followed too); a job that never started has an empty log."""
 
     @abc.abstractmethod
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
-        """Stop the job: SIGTERM (or the executor's equivalent), then a hard kill after
-        `grace_seconds` (None: the executor's own setting). Does not wait for the kill.
-        A queued job leaves the queue and is EXITED with exit code -15, as if stopped by
-        SIGTERM. A job already gone is not an error."""
+        """Stop the job: SIGTERM (or the executor's equivalent), so that the kernel may save its
+        work, then a hard kill after `grace_seconds` (None: the executor's own setting). Does
+        not wait for either: the job stays RUNNING until it ends. Its exit code is the
+        kernel's own (KILLED after the hard kill); an executor that cannot learn it says
+        STOPPED (Ray). A queued job leaves the queue and is EXITED at once with STOPPED
+        (-15), its log empty. A job already gone, or unknown, is not an error."""
 
     @abc.abstractmethod
     def cleanup(self, job_id: str) -> None:
-        """Release what the job held once it has ended: empty its temp folder, free its GPUs,
-        remove its container. Idempotent."""
+        """Release what the job held once it has ended: empty its temp folder (the folder
+        stays), free its GPUs, remove its container or cluster objects. Idempotent; an unknown
+        job is not an error, and a job that has not ended is left alone. The job's status
+        afterwards is EXITED or UNKNOWN."""
 
     @abc.abstractmethod
     def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
-        """After a platform restart: find these jobs again (running, queued or exited while
-        the platform was down) and take them back in hand. Returns each one's status."""
+        """After a platform restart: find these jobs again and take them back in hand, as if
+        this executor had started them. Returns each one's status.
+
+        A job running is RUNNING again (holding the GPUs it held); one that ended while no
+        platform watched is EXITED with its exit code and its full log; one that never
+        started (it was queued) is submitted again, and queues behind the jobs found
+        running. A job that can no longer run here is logged and left UNKNOWN. Jobs this
+        executor knows already are left as they are."""
 
     def gpu_capacity(self) -> int | None:
         """How many GPUs this executor can ever hand out; None when it cannot tell (a cluster)."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional
-        """Release the executor's own resources (threads, connections). Jobs keep running."""
+        """Release the executor's own resources (threads, connections). Jobs keep running, and
+        a closed executor starts no queued job: a new one takes over with `recover`."""
+
+
+def pick(settings: Mapping[str, Any], **names: str) -> dict[str, Any]:
+    """{option: settings[name]} for every option=name whose name `settings` holds."""
+    return {option: settings[name] for option, name in names.items() if name in settings}

@@ -41,13 +41,3 @@ class LogCopy:
             have = os.fstat(log.fileno()).st_size - self.base  # bytes of the remote log there
             if self._seen > have:
                 log.write(chunk[max(0, have - start) :])
-
-
-def note_in_log(path: Path, text: str) -> None:
-    """A line of the executor's own in the job's log, for the person reading it. Only once
-    no copy of the remote log will follow (it would count this line as the kernel's)."""
-    try:
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(f"vlad: {text}\n")
-    except OSError:
-        pass

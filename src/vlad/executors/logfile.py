@@ -1,17 +1,14 @@
 """Reading a job's log file, optionally following it like `tail -f`.
 
 Every executor copies its job's output into `JobSpec.log_path`, so `logs` is the same
-for all of them: `LogFileLogs`.
+for all of them (`vlad.executors.tracking.TrackingExecutor.logs`).
 """
 
 from __future__ import annotations
 
-import abc
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-from vlad.executors.base import Executor, JobSpec, JobState
 
 POLL_SECONDS = 0.1
 
@@ -40,21 +37,3 @@ def log_lines(path: Path, ended: Callable[[], bool] | None = None) -> Iterator[s
                 time.sleep(POLL_SECONDS)
         if partial:
             yield partial
-
-
-class LogFileLogs(Executor):
-    """An executor that keeps each job's output in its `spec.log_path` (all of ours do)."""
-
-    @abc.abstractmethod
-    def _spec(self, job_id: str) -> JobSpec | None:
-        """The spec of a job this executor knows; None for an unknown one."""
-
-    def logs(self, job_id: str, follow: bool = False) -> Iterator[str]:
-        spec = self._spec(job_id)
-        if spec is None:
-            return iter(())
-
-        def ended() -> bool:
-            return self.status(job_id).state in (JobState.EXITED, JobState.UNKNOWN)
-
-        return log_lines(spec.log_path, ended if follow else None)

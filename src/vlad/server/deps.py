@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from vlad.server.models import Project
 from vlad.server.platform import Platform
 from vlad.server.services.access import Caller, Unauthenticated, require_admin
+from vlad.server.services.launch import NewJobs
 from vlad.server.services.projects import authenticate
 
 bearer = HTTPBearer(auto_error=False)
@@ -30,7 +31,18 @@ def get_session(platform: PlatformDep) -> Iterator[Session]:
 
 
 # Committed before the response is sent, so a client never reads its own stale write.
+# Services write in it and leave the commit to it, except where a call-out must follow the
+# commit (services.launch).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_new_jobs(platform: PlatformDep) -> NewJobs:
+    settings = platform.settings
+    return NewJobs(settings.jobs_dir, settings.executor, platform.uploads_dir, platform.launch)
+
+
+# What the services that create jobs need of the platform (never the platform itself).
+NewJobsDep = Annotated[NewJobs, Depends(get_new_jobs)]
 
 
 def get_caller(

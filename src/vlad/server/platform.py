@@ -5,22 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 from sqlalchemy import select
 
-from vlad.dlaas.lifecycle import DlaasLifecycle
-from vlad.executors import Executor, create_executor
+from vlad.executors import Executor, executor_from_settings
 from vlad.server.db import Database
 from vlad.server.events import EventBus
 from vlad.server.ingestion.batch import BatchResult
 from vlad.server.ingestion.consumer import StatusConsumer
-from vlad.server.ingestion.monitor import JobMonitor
 from vlad.server.models import Job, utcnow
+from vlad.server.monitor import JobMonitor
+from vlad.server.services.dlaas_lifecycle import DlaasLifecycle
 from vlad.server.services.jobs import BrokerInfo, JobLauncher
+from vlad.server.services.presenters import aware
 from vlad.server.services.states import ACTIVE, TERMINAL, JobStatus
-from vlad.server.services.views import aware
 from vlad.server.settings import Settings
 from vlad.storage import ObjectStore
 
@@ -41,37 +40,8 @@ class _Executors(dict[str, Executor]):
         with self._lock:
             executor = dict.get(self, name)
             if executor is None:
-                executor = self[name] = create_executor(name, **executor_options(self.settings, name))
+                executor = self[name] = executor_from_settings(name, self.settings.model_dump())
             return executor
-
-
-def executor_options(settings: Settings, name: str) -> dict[str, Any]:
-    """The settings an executor takes. A cluster (kubernetes, ray) hands out its own GPUs."""
-    options: dict[str, Any] = {"grace_seconds": settings.stop_grace_seconds}
-    if name in ("local", "docker"):
-        options["gpus"] = settings.gpus
-    if name == "docker":
-        options |= {
-            "base_url": settings.docker_base_url,
-            "network_mode": settings.docker_network_mode,
-            "extra_mounts": settings.docker_extra_mounts,
-            "use_manifest_command": settings.docker_use_manifest_command,
-            "user": settings.docker_user,
-        }
-    elif name == "kubernetes":
-        options |= {
-            "namespace": settings.kubernetes_namespace,
-            "data_claim": settings.kubernetes_data_claim,
-            "data_path": str(settings.data_dir.resolve()),
-            "active_deadline_seconds": settings.kubernetes_active_deadline_seconds,
-        }
-    elif name == "ray":
-        options |= {
-            "address": settings.ray_address,
-            "python": settings.ray_python,
-            "autoscaling": settings.ray_autoscaling,
-        }
-    return options
 
 
 class Platform:

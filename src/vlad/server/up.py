@@ -15,8 +15,10 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import select
 
-from vlad.devtools.rabbitmq import broker
+from vlad.clientconfig import save_config
 from vlad.server.app import create_app
+from vlad.server.broker import broker
+from vlad.server.bundled import bundled_kernel
 from vlad.server.models import Kernel
 from vlad.server.platform import Platform
 from vlad.server.services import datasets, kernels, projects
@@ -26,8 +28,7 @@ from vlad.server.settings import Settings
 
 log = logging.getLogger("vlad.up")
 DEFAULT_PROJECT = "default"
-REPO_ROOT = Path(__file__).resolve().parents[3]
-REFERENCE_KERNEL = REPO_ROOT / "kernels" / "image_classification"
+REFERENCE_KERNEL = "image_classification"
 
 
 def bootstrap(platform: Platform) -> str:
@@ -40,8 +41,9 @@ def bootstrap(platform: Platform) -> str:
         # The person who starts the platform administers it: they get an admin token.
         _row, token = projects.create_token(session, project, "vlad up", Role.ADMIN)
         has_kernel = session.scalar(select(Kernel.id).where(Kernel.project_id == project.id).limit(1))
-        if not has_kernel and REFERENCE_KERNEL.is_dir():
-            kernels.register(session, project, path=str(REFERENCE_KERNEL))
+        reference = bundled_kernel(REFERENCE_KERNEL)
+        if not has_kernel and reference.is_dir():
+            kernels.register(session, project, path=str(reference))
         demo = settings.data_dir / "demo" / "digits"
         if not demo.is_dir():
             from vlad.demo.digits import write_digits_dataset
@@ -60,8 +62,7 @@ def bootstrap(platform: Platform) -> str:
 
 
 def write_cli_config(url: str, token: str) -> Path:
-    from vlad.cli.config import save_config
-
+    """Save the server's URL and `token` where this machine's CLI looks for them."""
     return save_config(url, token)
 
 

@@ -1,14 +1,19 @@
-"""The web UI: the single-page app built into `frontend/dist` (`make frontend`), served at `/`."""
+"""The web UI: the single-page app built into `frontend/dist` (`make frontend`), served at `/`.
+
+It is found as package data: `vlad/server/webui_dist` links to the checkout's `frontend/dist`
+(a checkout, an editable install), and a wheel built after `make frontend` holds a copy.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
-FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+FRONTEND_DIST = Path(str(files("vlad.server") / "webui_dist")).resolve()
 
 
 class _UiPath(Convertor[str]):

@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import { useJobEvents } from "../../api/events";
 import { applyEvent, type Validation } from "../../api/types";
 import { StatusCell } from "../../components/Status";
+import { Table } from "../../components/Table";
 import { Empty, ErrorBox } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { formatDate } from "../../lib/format";
@@ -23,33 +24,24 @@ export function ValidationsTable({ modelId }: { modelId: string }) {
   if (list.error) return <ErrorBox error={list.error} />;
   if (list.data?.length === 0) return <Empty />;
   return (
-    <table className="table" data-testid="validations-table">
-      <thead>
-        <tr>
-          <th>{t("common.id")}</th>
-          <th>{t("validation.type")}</th>
-          <th>{t("common.status")}</th>
-          <th>{t("common.datasets")}</th>
-          <th>{t("common.created")}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {list.data?.map((v) => (
-          <tr key={v.id}>
-            <td>
-              <Link to={`/validations/${v.id}`} className="mono">
-                {v.id}
-              </Link>
-            </td>
-            <td>{v.validation_type === "inference" ? t("validate.inference") : t("validate.validation")}</td>
-            <td>
-              <StatusCell status={v.status} job={v.job} />
-            </td>
-            <td>{v.datasets.map((d) => d.name).join(", ")}</td>
-            <td className="small">{formatDate(v.created_at, lang)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      rows={list.data ?? []}
+      rowKey={(v) => v.id}
+      testId="validations-table"
+      columns={[
+        {
+          head: t("common.id"),
+          cell: (v) => (
+            <Link to={`/validations/${v.id}`} className="mono">
+              {v.id}
+            </Link>
+          ),
+        },
+        { head: t("validation.type"), cell: (v) => (v.validation_type === "inference" ? t("validate.inference") : t("validate.validation")) },
+        { head: t("common.status"), cell: (v) => <StatusCell status={v.status} job={v.job} /> },
+        { head: t("common.datasets"), cell: (v) => v.datasets.map((d) => d.name).join(", ") },
+        { head: t("common.created"), cell: (v) => formatDate(v.created_at, lang), className: "small" },
+      ]}
+    />
   );
 }

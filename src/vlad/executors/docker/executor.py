@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -16,7 +15,8 @@ import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 from requests.exceptions import RequestException
 
-from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.base import ExecutorUnavailable, JobSpec, pick
+from vlad.executors.common import CANNOT_START, STOPPED, VANISHED, note_in_log
 from vlad.executors.docker.container import (
     LABEL_GPUS,
     LABEL_JOB,
@@ -24,11 +24,9 @@ from vlad.executors.docker.container import (
     ContainerOptions,
     create_kwargs,
 )
-from vlad.executors.docker.job import CANCELLED_WHILE_QUEUED, CANNOT_START, ContainerJob
-from vlad.executors.gpus import GpuPool
-from vlad.executors.local.process import empty_folder
-from vlad.executors.logcopy import LogCopy, log_size, note_in_log
-from vlad.executors.logfile import LogFileLogs
+from vlad.executors.docker.job import ContainerJob
+from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.tracking import PooledExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ ENDED_STATES = ("exited", "dead", "stopped")  # Docker's and Podman's words for 
 ENGINE_ERRORS = (DockerException, RequestException)
 
 
-class ContainerExecutor(LogFileLogs):
+class DockerExecutor(PooledExecutor[ContainerJob]):
     """Kernels as containers of one Docker Engine (or Podman service), sharing the GPU ids
     in `gpus` through the same FIFO queue as the local executor.
 
@@ -63,7 +61,7 @@ class ContainerExecutor(LogFileLogs):
         init: bool = True,
         request_gpus: bool = True,
     ) -> None:
-        self.grace_seconds = grace_seconds
+        super().__init__(gpus, grace_seconds)
         self.options = ContainerOptions(
             network_mode=network_mode or None,
             extra_mounts=tuple(str(p) for p in extra_mounts),
@@ -81,119 +79,72 @@ class ContainerExecutor(LogFileLogs):
                 f"the docker executor cannot reach a Docker Engine API at {where}: {exc}. Start "
                 "Docker or Podman's service (scripts/podman-service.sh) and set VLAD_DOCKER_BASE_URL"
             ) from exc
-        self._pool = GpuPool([str(g) for g in gpus or []])
-        self._jobs: dict[str, ContainerJob] = {}
-        self._lock = threading.RLock()
-        self._closed = False
 
-    def gpu_capacity(self) -> int:
-        return len(self._pool.gpu_ids)
-
-    def submit(self, spec: JobSpec) -> RunStatus:
-        create_kwargs(spec, (), self.options, 0)  # refuses a spec that can never run here
-        with self._lock:
-            if spec.job_id not in self._jobs:
-                gpus = self._pool.request(spec.job_id, spec.gpu_count)
-                self._jobs[spec.job_id] = job = ContainerJob(spec)
-                if gpus is not None:
-                    self._launch(job, gpus)
-            return self._status(spec.job_id)
-
-    def status(self, job_id: str) -> RunStatus:
-        with self._lock:
-            return self._status(job_id)
-
-    def _spec(self, job_id: str) -> JobSpec | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job.spec if job is not None else None
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            **super().options_from(settings),
+            **pick(
+                settings,
+                base_url="docker_base_url",
+                network_mode="docker_network_mode",
+                extra_mounts="docker_extra_mounts",
+                use_manifest_command="docker_use_manifest_command",
+                user="docker_user",
+            ),
+        }
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`: SIGTERM to the container (its init passes it on to the
         kernel), SIGKILL after the grace period."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None or job.ended:
-                return
-            if not job.started:
-                self._pool.withdraw(job_id)
-                self._finish(job, CANCELLED_WHILE_QUEUED)
+            if job is None or job.ended or self._cancel_queued(job):
                 return
             job.stopping = True
             container_id = job.container_id
         if container_id is not None:  # else its follower signals it once it exists
             self._signal(container_id, "SIGTERM")
-        grace = self.grace_seconds if grace_seconds is None else grace_seconds
-        timer = threading.Timer(grace, self._kill, args=(job_id,))
-        timer.daemon = True
-        timer.start()
+        self._kill_after(job_id, grace_seconds)
 
-    def cleanup(self, job_id: str) -> None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return
-            if not job.ended:
-                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
-                return
-            container_id, temp_path = job.container_id, job.spec.temp_path
-        if container_id is not None:
-            with suppress(NotFound):
-                self._client.api.remove_container(container_id, force=True)
-        empty_folder(temp_path)
+    def _check(self, spec: JobSpec) -> None:
+        create_kwargs(spec, (), self.options, 0)  # refuses a spec that can never run here
 
-    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
-        """As `Executor.recover`: containers are found by their `vlad.job` label. A job
-        without one never started (it was queued) and is submitted again."""
-        found = {
+    def _new_job(self, spec: JobSpec) -> ContainerJob:
+        return ContainerJob(spec)
+
+    def _find(self, specs: list[JobSpec]) -> dict[str, Any]:
+        """Containers are found by their `vlad.job` label; a job without one was queued."""
+        return {
             c.labels.get(LABEL_JOB): c
             for c in self._client.containers.list(all=True, filters={"label": LABEL_JOB})
         }
-        with self._lock:
-            never_started = []
-            for spec in specs:
-                if spec.job_id in self._jobs:
-                    continue
-                container = found.get(spec.job_id)
-                if container is None:
-                    never_started.append(spec)
-                else:
-                    self._adopt(spec, container)
-            for spec in never_started:
-                try:
-                    self.submit(spec)
-                except ValueError as exc:
-                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
-            return {spec.job_id: self._status(spec.job_id) for spec in specs}
 
-    def close(self) -> None:
-        # Followers keep copying the logs of running containers (a copy never duplicates
-        # lines), but a closed executor starts nothing more: a new one takes over its queue.
-        self._closed = True
-
-    def _status(self, job_id: str) -> RunStatus:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return RunStatus(JobState.UNKNOWN)
-        if job.ended:
-            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
-        if job.gpus is None:
-            return RunStatus(JobState.QUEUED, queue_position=self._pool.position(job_id))
-        return RunStatus(JobState.RUNNING, gpus=job.gpus)
-
-    def _adopt(self, spec: JobSpec, container: Any) -> None:
-        labels = container.labels
+    def _adopt(self, spec: JobSpec, found: Any) -> ContainerJob | None:
+        labels = found.labels
         gpus = tuple(g for g in labels.get(LABEL_GPUS, "").split(",") if g)
-        job = self._jobs[spec.job_id] = ContainerJob(
-            spec, gpus=gpus, container_id=container.id, log_base=int(labels.get(LABEL_LOG_BASE, 0))
+        job = ContainerJob(
+            spec, gpus=gpus, container_id=found.id, log_base=int(labels.get(LABEL_LOG_BASE, 0))
         )
-        state = container.attrs.get("State", {})
-        if state.get("Status") in ENDED_STATES:
-            LogCopy(spec.log_path, job.log_base).feed(container.logs())
-            job.exit_code = job.exit_code_of(int(state.get("ExitCode", -1)))
-            return
-        self._pool.claim(spec.job_id, gpus)
-        self._start_follower(job)
+        state = found.attrs.get("State", {})
+        with self._lock:
+            if spec.job_id in self._jobs:
+                return None
+            self._jobs[spec.job_id] = job
+            if state.get("Status") in ENDED_STATES:
+                LogCopy(spec.log_path, job.log_base).feed(found.logs())
+                job.exit_code = job.exit_code_of(int(state.get("ExitCode", -1)))
+                return job
+            self._pool.claim(spec.job_id, gpus)
+            self._start_follower(job)
+            return job
+
+    def _discard(self, job: ContainerJob) -> None:
+        with self._lock:
+            container_id = job.container_id
+        if container_id is not None:
+            with suppress(NotFound):
+                self._client.api.remove_container(container_id, force=True)
 
     def _launch(self, job: ContainerJob, gpus: tuple[str, ...]) -> None:
         job.gpus = gpus
@@ -226,7 +177,7 @@ class ContainerExecutor(LogFileLogs):
                 break
             except NotFound:
                 note_in_log(job.spec.log_path, "the container was removed by someone else")
-                code = -signal.SIGKILL
+                code = VANISHED
                 break
             except ENGINE_ERRORS as exc:
                 logger.warning(
@@ -245,7 +196,7 @@ class ContainerExecutor(LogFileLogs):
             return container
         with self._lock:
             if job.stopping:
-                self._finish(job, CANCELLED_WHILE_QUEUED)
+                self._finish(job, STOPPED)
                 return None
         gpus = job.gpus or ()
         try:
@@ -269,13 +220,6 @@ class ContainerExecutor(LogFileLogs):
         if stopping:  # cancel came while the container was being made
             self._signal(container.id, "SIGTERM")
         return container
-
-    def _finish(self, job: ContainerJob, exit_code: int) -> None:
-        job.exit_code = exit_code
-        self._pool.release(job.spec.job_id)
-        if not self._closed:
-            for job_id, gpus in self._pool.pop_ready():
-                self._launch(self._jobs[job_id], gpus)
 
     def _kill(self, job_id: str) -> None:
         with self._lock:

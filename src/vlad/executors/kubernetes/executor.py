@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import math
-import signal
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
+from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
+from vlad.executors.common import STOPPED, VANISHED, note_in_log
 from vlad.executors.kubernetes.manifests import (
     ANNOTATION_JOB,
     ANNOTATION_LOG_BASE,
@@ -25,27 +27,23 @@ from vlad.executors.kubernetes.manifests import (
     secret_manifest,
 )
 from vlad.executors.kubernetes.observe import QUEUED, Observed, observe
-from vlad.executors.local.process import empty_folder
-from vlad.executors.logcopy import LogCopy, log_size, note_in_log
-from vlad.executors.logfile import LogFileLogs
+from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.tracking import ClusterExecutor, TrackedJob
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
-VANISHED = -signal.SIGKILL  # its Job was deleted by someone else
 
 
 @dataclass
-class KubeJob:
-    spec: JobSpec
+class KubeJob(TrackedJob):
     name: str  # of its Job and Secret
     log_base: int
     observed: Observed = QUEUED
-    exit_code: int | None = None  # set once it has ended and its log is copied
     cancelled: bool = False
     follower: threading.Thread | None = field(default=None, repr=False)
 
 
-class KubernetesExecutor(LogFileLogs):
+class KubernetesExecutor(ClusterExecutor[KubeJob]):
     """Kernels as Kubernetes Jobs (backoffLimit 0), one pod each, found again by label.
 
     The config file is a Secret mounted at /vlad_training.json; the job's folders are on a
@@ -55,10 +53,13 @@ class KubernetesExecutor(LogFileLogs):
     (no position: the scheduler's queue is its own). Exit codes: the kernel container's;
     -15 for a job cancelled or ended by activeDeadlineSeconds before it could say. A pod
     that cannot pull its image stays pending: activeDeadlineSeconds bounds that too.
+    `cleanup` deletes the Job (and its pod) and the Secret. Once closed, the executor's
+    followers finish copying the logs of running pods, and `status` asks the cluster.
     Not yet tried on a live cluster: its tests use a fake API (tests/unit/executors).
     """
 
     name = "kubernetes"
+    resubmit_errors = (ValueError, ApiException)
 
     def __init__(
         self,
@@ -71,6 +72,7 @@ class KubernetesExecutor(LogFileLogs):
         batch_api: Any = None,
         core_api: Any = None,
     ) -> None:
+        super().__init__(grace_seconds)
         self.options = KubernetesOptions(
             namespace, data_claim or None, data_path, active_deadline_seconds or None, grace_seconds
         )
@@ -86,24 +88,26 @@ class KubernetesExecutor(LogFileLogs):
                     ) from exc
             batch_api, core_api = client.BatchV1Api(), client.CoreV1Api()
         self._batch, self._core = batch_api, core_api
-        self._jobs: dict[str, KubeJob] = {}
-        self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._watcher: threading.Thread | None = None
         if poll_seconds:
-            self._watcher = threading.Thread(
-                target=self._watch, args=(poll_seconds,), name="vlad-kubernetes-watch", daemon=True
-            )
-            self._watcher.start()
+            self._start_watcher(poll_seconds)
+
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        options = pick(
+            settings,
+            namespace="kubernetes_namespace",
+            data_claim="kubernetes_data_claim",
+            active_deadline_seconds="kubernetes_active_deadline_seconds",
+        )
+        if settings.get("data_dir") is not None:  # the same path in the platform's pod and the jobs'
+            options["data_path"] = str(Path(settings["data_dir"]).resolve())
+        return {**super().options_from(settings), **options}
 
     @property
     def namespace(self) -> str:
         return self.options.namespace
 
-    def submit(self, spec: JobSpec) -> RunStatus:
-        with self._lock:
-            if spec.job_id in self._jobs:
-                return self._status(spec.job_id)
+    def _create(self, spec: JobSpec) -> KubeJob | None:
         base = log_size(spec.log_path)
         job_body = job_manifest(spec, self.options, base)  # ValueError: can never run here
         name = job_body["metadata"]["name"]
@@ -113,7 +117,7 @@ class KubernetesExecutor(LogFileLogs):
         except ApiException as exc:
             if exc.status != 409:
                 raise
-            return self.recover([spec])[spec.job_id]  # created already (by a platform now gone)
+            return None  # created already (by a platform now gone)
         owner = {"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": created.metadata.uid}
         try:  # the Secret goes when its Job goes
             self._core.patch_namespaced_secret(
@@ -121,22 +125,7 @@ class KubernetesExecutor(LogFileLogs):
             )
         except ApiException as exc:
             logger.warning("job %s: could not make its Job own its Secret: %s", spec.job_id, exc)
-        with self._lock:
-            self._jobs.setdefault(spec.job_id, KubeJob(spec, name, base))
-            return self._status(spec.job_id)
-
-    def status(self, job_id: str) -> RunStatus:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is not None and (self._watcher is None or self._stop.is_set()):
-            self.refresh()  # nobody watches: look now
-        with self._lock:
-            return self._status(job_id)
-
-    def _spec(self, job_id: str) -> JobSpec | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job.spec if job is not None else None
+        return KubeJob(spec, name, base)
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`: its pod is deleted with the grace period (SIGTERM, then
@@ -163,57 +152,44 @@ class KubernetesExecutor(LogFileLogs):
         )
         with self._lock:
             if job.follower is None and job.exit_code is None:  # no pod ran: nothing to wait for
-                job.exit_code = -signal.SIGTERM
+                job.exit_code = STOPPED
 
-    def cleanup(self, job_id: str) -> None:
-        """As `Executor.cleanup`: deletes the Job (and its pod) and the Secret."""
+    def _find(self, specs: list[JobSpec]) -> dict[str, Any]:
+        """Jobs are found by their `vlad.job` label; a job without one was never created."""
+        listed = self._batch.list_namespaced_job(self.namespace, label_selector=LABEL_JOB).items
+        found: dict[str, Any] = {}
+        for k8s_job in listed:
+            job_id = (k8s_job.metadata.annotations or {}).get(ANNOTATION_JOB)
+            if job_id:
+                found[job_id] = k8s_job
+        return found
+
+    def _adopt(self, spec: JobSpec, found: Any) -> KubeJob | None:
+        base = int((found.metadata.annotations or {}).get(ANNOTATION_LOG_BASE, 0))
+        job = KubeJob(spec, found.metadata.name, base)
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return
-            if job.exit_code is None:
-                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
-                return
+            if spec.job_id in self._jobs:
+                return None
+            self._jobs[spec.job_id] = job
+        return job
+
+    def _took_back(self, jobs: Sequence[KubeJob]) -> None:
+        self.refresh()
+        for job in jobs:  # those that ended while no platform watched: their log now
+            if job.observed.state is JobState.EXITED and job.follower is not None:
+                job.follower.join(timeout=30)
+
+    def _discard(self, job: KubeJob) -> None:
         self._ignore_missing(
             self._batch.delete_namespaced_job, job.name, self.namespace, propagation_policy="Background"
         )
         self._ignore_missing(self._core.delete_namespaced_secret, job.name, self.namespace)
-        empty_folder(job.spec.temp_path)
 
-    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
-        """As `Executor.recover`: Jobs are found by their `vlad.job` label; a job without
-        one was never created and is submitted again."""
-        listed = self._batch.list_namespaced_job(self.namespace, label_selector=LABEL_JOB).items
-        found = {(j.metadata.annotations or {}).get(ANNOTATION_JOB): j for j in listed}
-        adopted = []
-        for spec in specs:
-            with self._lock:
-                if spec.job_id in self._jobs:
-                    continue
-            k8s_job = found.get(spec.job_id)
-            if k8s_job is None:
-                try:
-                    self.submit(spec)
-                except (ValueError, ApiException) as exc:
-                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
-                continue
-            base = int((k8s_job.metadata.annotations or {}).get(ANNOTATION_LOG_BASE, 0))
-            job = KubeJob(spec, k8s_job.metadata.name, base)
-            with self._lock:
-                self._jobs.setdefault(spec.job_id, job)
-            adopted.append(job)
+    def _look_now(self, job: KubeJob) -> None:
         self.refresh()
-        for job in adopted:  # those that ended while no platform watched: their log now
-            if job.observed.state is JobState.EXITED and job.follower is not None:
-                job.follower.join(timeout=30)
-        with self._lock:
-            return {spec.job_id: self._status(spec.job_id) for spec in specs}
 
-    def close(self) -> None:
-        # Followers finish copying the logs of running pods; statuses are then asked at once.
-        self._stop.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=5)
+    def _poll(self) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Ask the cluster about every job not yet ended: two list calls, whatever their number."""
@@ -236,7 +212,7 @@ class KubernetesExecutor(LogFileLogs):
                 return
             if observed is None:  # its Job is gone
                 if job.follower is None:
-                    job.exit_code = -signal.SIGTERM if job.cancelled else VANISHED
+                    job.exit_code = STOPPED if job.cancelled else VANISHED
                     if not job.cancelled:
                         note_in_log(job.spec.log_path, "its Kubernetes Job was deleted by someone else")
                 return
@@ -255,12 +231,7 @@ class KubernetesExecutor(LogFileLogs):
             )
             job.follower.start()
 
-    def _status(self, job_id: str) -> RunStatus:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return RunStatus(JobState.UNKNOWN)
-        if job.exit_code is not None:
-            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
+    def _active_status(self, job: KubeJob) -> RunStatus:
         if job.observed.state is JobState.QUEUED:
             return RunStatus(JobState.QUEUED)
         return RunStatus(JobState.RUNNING)  # also while its ended pod's log is copied
@@ -297,7 +268,7 @@ class KubernetesExecutor(LogFileLogs):
                 if observed.note:
                     note_in_log(job.spec.log_path, observed.note)
             else:  # its Job was deleted: cancelled, or by someone else
-                code = -signal.SIGTERM if job.cancelled else VANISHED
+                code = STOPPED if job.cancelled else VANISHED
             job.exit_code = code if code is not None else 1
 
     def _observe(self, job: KubeJob) -> Observed | None:
@@ -326,10 +297,3 @@ class KubernetesExecutor(LogFileLogs):
         except ApiException as exc:
             if exc.status != 404:
                 raise
-
-    def _watch(self, poll_seconds: float) -> None:
-        while not self._stop.wait(poll_seconds):
-            try:
-                self.refresh()
-            except Exception:
-                logger.exception("the kubernetes executor's watcher failed; it carries on")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 from typing import Any
 
 from vlad.executors.base import JobState
+from vlad.executors.common import STOPPED
 from vlad.executors.kubernetes.manifests import CONTAINER
 
 
@@ -48,7 +48,7 @@ def observe(job: Any, pods: list[Any]) -> Observed:
         if reason == "DeadlineExceeded":
             seconds = job.spec.active_deadline_seconds
             note = f"Kubernetes stopped the job: it ran longer than its activeDeadlineSeconds ({seconds})"
-            return Observed(JobState.EXITED, -signal.SIGTERM if code is None else code, pod_name, note)
+            return Observed(JobState.EXITED, STOPPED if code is None else code, pod_name, note)
         return Observed(JobState.EXITED, 1 if code is None else code, pod_name)
     if pod is None:
         return QUEUED

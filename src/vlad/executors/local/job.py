@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 from subprocess import Popen
 
 from vlad.executors.base import JobSpec
+from vlad.executors.common import VANISHED
 from vlad.executors.local.state import ProcessRecord, is_alive, read_exit_code, read_record
-
-# Exit codes of jobs that never ran or vanished: negative = "as if killed by that signal".
-CANCELLED_WHILE_QUEUED = -signal.SIGTERM
-VANISHED = -signal.SIGKILL
-CANNOT_START = 127
+from vlad.executors.tracking import PooledJob
 
 
 @dataclass
-class LocalJob:
-    spec: JobSpec
+class LocalJob(PooledJob):
     process: Popen[bytes] | None = None  # only when this platform process started it
     record: ProcessRecord | None = None  # None until it starts
-    exit_code: int | None = None  # set once it has ended
-
-    @property
-    def ended(self) -> bool:
-        return self.exit_code is not None
 
     @classmethod
     def found(cls, spec: JobSpec) -> LocalJob | None:
@@ -32,7 +22,7 @@ class LocalJob:
         record = read_record(spec.job_dir)
         if record is None:
             return None
-        job = cls(spec, record=record)
+        job = cls(spec, record=record, gpus=record.gpus)
         # Alive first, then the exit file: a supervisor writes its file before it ends.
         if not is_alive(record):
             code = read_exit_code(spec.job_dir)

@@ -1,11 +1,8 @@
-"""Starting a job's supervised process, and emptying what it leaves behind."""
+"""Starting a job's kernel as a supervised process of this machine."""
 
 from __future__ import annotations
 
-import shutil
 import sys
-from contextlib import suppress
-from pathlib import Path
 from subprocess import DEVNULL, STDOUT, Popen
 
 from vlad.executors.base import JobSpec
@@ -58,20 +55,3 @@ def start_supervised(spec: JobSpec, gpus: tuple[str, ...]) -> tuple[Popen[bytes]
     record = ProcessRecord(process.pid, process_start_time(process.pid), gpus)
     write_record(spec.job_dir, record)
     return process, record
-
-
-def note_in_log(spec: JobSpec, text: str) -> None:
-    with suppress(OSError), open(spec.log_path, "a") as log:
-        log.write(f"vlad: {text}\n")
-
-
-def empty_folder(path: Path) -> None:
-    """Delete what `path` holds, keeping the folder itself; a missing folder is fine."""
-    if not path.is_dir():
-        return
-    for entry in path.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            with suppress(FileNotFoundError):
-                entry.unlink()

@@ -17,11 +17,8 @@ import sys
 from contextlib import suppress
 from pathlib import Path
 
+from vlad.executors.common import CANNOT_EXECUTE, NOT_FOUND
 from vlad.executors.local.state import write_atomic
-
-# Shell conventions, so a log reader recognises them.
-CANNOT_EXECUTE = 126
-NOT_FOUND = 127
 
 
 def run(argv: list[str], exit_file: Path) -> int:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 import re
 import shlex
-import signal
 
 from vlad.executors.base import JobSpec
+from vlad.executors.common import STOPPED
 from vlad.executors.environment import INHERITED
 
 METADATA_JOB = "vlad.job"
@@ -64,7 +64,7 @@ def exit_code(status: str, driver_exit_code: int | None, message: str | None) ->
     if status == "SUCCEEDED":
         return 0
     if status == "STOPPED":
-        return -signal.SIGTERM
+        return STOPPED
     if driver_exit_code is not None:
         return int(driver_exit_code)
     found = EXIT_CODE_IN_MESSAGE.search(message or "")

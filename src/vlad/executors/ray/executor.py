@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ray.job_submission import JobStatus, JobSubmissionClient
 
-from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus
-from vlad.executors.local.process import empty_folder
+from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
+from vlad.executors.common import STOPPED
 from vlad.executors.logcopy import LogCopy, log_size
-from vlad.executors.logfile import LogFileLogs
 from vlad.executors.ray.entry import (
     METADATA_JOB,
     METADATA_LOG_BASE,
@@ -25,23 +24,22 @@ from vlad.executors.ray.entry import (
     environment,
     exit_code,
 )
+from vlad.executors.tracking import ClusterExecutor, TrackedJob
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 
 
 @dataclass
-class RayJob:
-    spec: JobSpec
+class RayJob(TrackedJob):
     entrypoint: str
     log_base: int
     submitted: float  # when Ray took it (ms): the order of the queue
     ray_status: str = JobStatus.PENDING.value
-    exit_code: int | None = None  # set once it has ended and its log is copied
     follower: threading.Thread | None = field(default=None, repr=False)
 
 
-class RayExecutor(LogFileLogs):
+class RayExecutor(ClusterExecutor[RayJob]):
     """Kernels as Ray jobs; the submission id is the job id, so a restarted platform finds them.
 
     Ray schedules the GPUs (`entrypoint_num_gpus`) and sets CUDA_VISIBLE_DEVICES: a job that
@@ -52,9 +50,12 @@ class RayExecutor(LogFileLogs):
     the kernel's own). The stop's grace period is fixed when the job is submitted (whole
     seconds: Ray's supervisor reads RAY_JOB_STOP_WAIT_TIME_S from the job's environment).
     A job cancelled while pending is EXITED at once; Ray stops it as soon as it schedules it.
+    `cleanup` leaves the Ray job in the cluster's history (and dashboard). Once closed, the
+    executor's followers finish copying the logs of running jobs, and `status` asks Ray.
     """
 
     name = "ray"
+    resubmit_errors = (ValueError, RuntimeError)
 
     def __init__(
         self,
@@ -64,8 +65,8 @@ class RayExecutor(LogFileLogs):
         autoscaling: bool = False,
         poll_seconds: float = 0.5,
     ) -> None:
+        super().__init__(grace_seconds)
         self.address = address
-        self.grace_seconds = grace_seconds
         # A bare `python` in a kernel's command: this platform's interpreter by default (the
         # cluster shares this machine's file system), else e.g. "python" for the workers' own.
         self.python = python if python is not None else sys.executable
@@ -77,18 +78,16 @@ class RayExecutor(LogFileLogs):
                 f"the ray executor cannot reach a Ray cluster's dashboard at {address}: {exc}. "
                 "Start one (ray start --head) and set VLAD_RAY_ADDRESS"
             ) from exc
-        self._jobs: dict[str, RayJob] = {}
-        self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._watcher = threading.Thread(
-            target=self._watch, args=(poll_seconds,), name="vlad-ray-watch", daemon=True
-        )
-        self._watcher.start()
+        self._start_watcher(poll_seconds)
 
-    def submit(self, spec: JobSpec) -> RunStatus:
-        with self._lock:
-            if spec.job_id in self._jobs:
-                return self._status(spec.job_id)
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            **super().options_from(settings),
+            **pick(settings, address="ray_address", python="ray_python", autoscaling="ray_autoscaling"),
+        }
+
+    def _create(self, spec: JobSpec) -> RayJob | None:
         entry = entrypoint(spec, self.python)
         self._check_gpus(spec)
         base = log_size(spec.log_path)
@@ -103,24 +102,8 @@ class RayExecutor(LogFileLogs):
         except RuntimeError:
             if self._info(spec.job_id) is None:
                 raise
-            return self.recover([spec])[spec.job_id]  # submitted already (by a platform now gone)
-        with self._lock:
-            if spec.job_id not in self._jobs:
-                self._jobs[spec.job_id] = RayJob(spec, entry, base, submitted=time.time() * 1000)
-            return self._status(spec.job_id)
-
-    def status(self, job_id: str) -> RunStatus:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is not None and self._stop.is_set():  # closed: nobody watches, so look now
-            self._refresh(job)
-        with self._lock:
-            return self._status(job_id)
-
-    def _spec(self, job_id: str) -> JobSpec | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job.spec if job is not None else None
+            return None  # submitted already (by a platform now gone)
+        return RayJob(spec, entry, base, submitted=time.time() * 1000)
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`, except that the grace period is the one the job was submitted
@@ -132,68 +115,43 @@ class RayExecutor(LogFileLogs):
             if job.ray_status == JobStatus.PENDING.value and job.follower is None:
                 # Ray cannot take a job out of its queue: it stops it once it is scheduled.
                 # The job is stopped for us now, its brief start ignored (no log copied).
-                job.exit_code = -signal.SIGTERM
+                job.exit_code = STOPPED
         try:
             self._client.stop_job(job_id)
         except RuntimeError as exc:  # ended or gone already
             logger.debug("stop of Ray job %s: %s", job_id, exc)
 
-    def cleanup(self, job_id: str) -> None:
-        """As `Executor.cleanup`. The Ray job stays in the cluster's history (and dashboard)."""
+    def _find(self, specs: list[JobSpec]) -> dict[str, Any]:
+        """Jobs are found by their submission id; one Ray has never seen was never submitted."""
+        return {spec.job_id: info for spec in specs if (info := self._info(spec.job_id)) is not None}
+
+    def _adopt(self, spec: JobSpec, found: Any) -> RayJob | None:
+        metadata = found.metadata or {}
+        job = RayJob(
+            spec,
+            found.entrypoint,
+            int(metadata.get(METADATA_LOG_BASE, 0)),
+            submitted=float(found.start_time or 0),
+        )
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return
-            if job.exit_code is None:
-                logger.warning("cleanup of job %s skipped: it has not ended", job_id)
-                return
-        empty_folder(job.spec.temp_path)
+            if spec.job_id in self._jobs:
+                return None
+            self._jobs[spec.job_id] = job
+        self._apply(job, found, wait_for_log=True)
+        return job
 
-    def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
-        """As `Executor.recover`: jobs are found by their submission id; one Ray has never
-        seen is submitted again."""
-        for spec in specs:
-            with self._lock:
-                if spec.job_id in self._jobs:
-                    continue
-            info = self._info(spec.job_id)
-            if info is None:
-                try:
-                    self.submit(spec)
-                except (ValueError, RuntimeError) as exc:
-                    logger.warning("job %s cannot be recovered: %s", spec.job_id, exc)
-                continue
-            metadata = info.metadata or {}
-            job = RayJob(
-                spec,
-                info.entrypoint,
-                int(metadata.get(METADATA_LOG_BASE, 0)),
-                submitted=float(info.start_time or 0),
-            )
-            with self._lock:
-                self._jobs.setdefault(spec.job_id, job)
-            self._apply(job, info, wait_for_log=True)
-        with self._lock:
-            return {spec.job_id: self._status(spec.job_id) for spec in specs}
+    def _look_now(self, job: RayJob) -> None:
+        self._refresh(job)
 
-    def close(self) -> None:
-        # Followers finish copying the logs of running jobs; statuses are then asked of Ray.
-        self._stop.set()
-        self._watcher.join(timeout=5)
-
-    def _status(self, job_id: str) -> RunStatus:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return RunStatus(JobState.UNKNOWN)
-        if job.exit_code is not None:
-            return RunStatus(JobState.EXITED, exit_code=job.exit_code)
+    def _active_status(self, job: RayJob) -> RunStatus:
         if job.ray_status == JobStatus.PENDING.value:
             waiting = sorted(
                 (j.submitted, j.spec.job_id)
                 for j in self._jobs.values()
                 if j.exit_code is None and j.ray_status == JobStatus.PENDING.value
             )
-            return RunStatus(JobState.QUEUED, queue_position=waiting.index((job.submitted, job_id)) + 1)
+            position = waiting.index((job.submitted, job.spec.job_id)) + 1
+            return RunStatus(JobState.QUEUED, queue_position=position)
         return RunStatus(JobState.RUNNING)  # the GPU ids are Ray's to know
 
     def _check_gpus(self, spec: JobSpec) -> None:
@@ -297,12 +255,11 @@ class RayExecutor(LogFileLogs):
                 time.sleep(RETRY_SECONDS)
         return None
 
-    def _watch(self, poll_seconds: float) -> None:
-        while not self._stop.wait(poll_seconds):
-            with self._lock:
-                jobs = [job for job in self._jobs.values() if job.exit_code is None]
-            for job in jobs:
-                try:
-                    self._refresh(job)
-                except Exception:
-                    logger.exception("the ray executor's watcher failed; it carries on")
+    def _poll(self) -> None:
+        with self._lock:
+            jobs = [job for job in self._jobs.values() if job.exit_code is None]
+        for job in jobs:  # one job that cannot be asked about does not hold up the others
+            try:
+                self._refresh(job)
+            except Exception:
+                logger.exception("the ray executor's watcher failed; it carries on")

@@ -1,1 +1,1 @@
-"""Status ingestion: the queue consumer and the watcher of job processes."""
+"""Status ingestion: the queue consumer and how it applies status messages in batches."""

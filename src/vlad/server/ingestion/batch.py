@@ -30,8 +30,16 @@ class BatchResult:
     by_project: dict[str, Counter[str]] = field(default_factory=dict)
 
 
-def apply_batch(db: Database, messages: list[StatusMessage]) -> BatchResult:
-    """Apply `messages` in order; commit once. Forged and unknown ones are refused and counted."""
+def apply_batch(
+    db: Database,
+    messages: list[StatusMessage],
+    annotate: Callable[[JobProgress], str | None] | None = None,
+) -> BatchResult:
+    """Apply `messages` in order; commit once. Forged and unknown ones are refused and counted.
+
+    `annotate` gives each changed job's message in the same transaction (the monitor's note on
+    an outcome read from a file), so no reader ever sees the job ended without it.
+    """
     result = BatchResult()
     ids = {m.job_id for m in messages}
     now = utcnow()
@@ -89,6 +97,9 @@ def apply_batch(db: Database, messages: list[StatusMessage]) -> BatchResult:
                 if state.status is JobStatus.DONE and (state.message or "").startswith(AWAITING_NOTE):
                     state.message = None  # the monitor's note is answered
                 result.changed[message.job_id] = state
+        if annotate is not None:
+            for state in result.changed.values():
+                state.message = annotate(state)
         if result.changed:
             # The status guard keeps an end set elsewhere (stop, abnormal exit) from being undone.
             # (Plain comparisons: an IN list cannot take part in an executemany.)

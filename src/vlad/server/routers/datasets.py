@@ -5,8 +5,8 @@ from fastapi import APIRouter, File, Form, UploadFile
 from vlad.server.deps import CallerDep, PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.requests import DatasetRegister
 from vlad.server.schemas.responses import DatasetOut
-from vlad.server.services import archives, datasets
-from vlad.server.services.views import dataset_out
+from vlad.server.services import datasets
+from vlad.server.services.presenters import dataset_out
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -48,13 +48,8 @@ def upload(
             name,
             training_type,
             file.file,
-            platform.settings.datasets_dir,
+            platform.settings,
             description,
-            archives.Limits(
-                platform.settings.dataset_max_unpacked_bytes,
-                platform.settings.archive_max_ratio,
-                "VLAD_DATASET_MAX_UNPACKED_BYTES",
-            ),
         )
     )
 

@@ -10,8 +10,7 @@ from fastapi.responses import StreamingResponse
 from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.responses import GraphOut, JobOut
 from vlad.server.services import graphs, job_files, jobs
-from vlad.server.services.errors import Conflict, NotFound
-from vlad.server.services.views import job_out
+from vlad.server.services.presenters import job_out
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 CHUNK = 1024 * 1024
@@ -19,17 +18,12 @@ CHUNK = 1024 * 1024
 
 @router.get("/{job_id}")
 def show(job_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> JobOut:
-    job = jobs.get_job(session, project, job_id)
-    return job_out(job, platform.executors[job.executor])
+    return job_out(jobs.get_job(session, project, job_id), platform.executors)
 
 
 @router.post("/{job_id}/stop")
 def stop(job_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> JobOut:
-    job = jobs.get_job(session, project, job_id)
-    if not platform.stop_job(job.id):
-        raise Conflict(f"job {job_id} is {job.status}; only a waiting or training job can be stopped")
-    session.refresh(job)
-    return job_out(job)
+    return job_out(jobs.stop(session, project, job_id, platform.stop_job))
 
 
 @router.get("/{job_id}/logs")
@@ -47,11 +41,9 @@ def settings(job_id: str, session: SessionDep, project: ProjectDep) -> dict:
 
 @router.get("/{job_id}/settings/{filename}")
 def download_setting(job_id: str, filename: str, session: SessionDep, project: ProjectDep) -> Response:
-    files = jobs.settings_files(jobs.get_job(session, project, job_id))
-    if filename not in files:
-        raise NotFound(f"no settings file {filename!r}; there are {sorted(files)}")
+    content = jobs.settings_file(jobs.get_job(session, project, job_id), filename)
     return Response(
-        json.dumps(files[filename], indent=2),
+        json.dumps(content, indent=2),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -59,21 +51,19 @@ def download_setting(job_id: str, filename: str, session: SessionDep, project: P
 
 @router.get("/{job_id}/graphs")
 def graph_names(job_id: str, session: SessionDep, project: ProjectDep) -> list[str]:
-    job = jobs.get_job(session, project, job_id)
-    return graphs.graph_names(f"{job.job_dir}/output")
+    return graphs.graph_names(jobs.output_dir(jobs.get_job(session, project, job_id)))
 
 
 @router.get("/{job_id}/graphs/{name}")
 def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> GraphOut:
     """One graph's series; pass the answer's `offset` back to get only the rows added since."""
-    job = jobs.get_job(session, project, job_id)
-    return GraphOut(**graphs.read_graph(f"{job.job_dir}/output", name, offset))
+    output = jobs.output_dir(jobs.get_job(session, project, job_id))
+    return GraphOut(**graphs.read_graph(output, name, offset))
 
 
 @router.get("/{job_id}/metrics")
 def final_metrics(job_id: str, session: SessionDep, project: ProjectDep) -> dict[str, float]:
-    job = jobs.get_job(session, project, job_id)
-    return graphs.final_metrics(f"{job.job_dir}/output")
+    return graphs.final_metrics(jobs.output_dir(jobs.get_job(session, project, job_id)))
 
 
 @router.get("/{job_id}/dataset/{path:path}", response_class=StreamingResponse)

@@ -6,7 +6,7 @@ from vlad.server.deps import CallerDep, PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.requests import KernelRegister
 from vlad.server.schemas.responses import KernelOut
 from vlad.server.services import kernel_upload, kernels
-from vlad.server.services.views import kernel_out
+from vlad.server.services.presenters import kernel_out
 
 router = APIRouter(prefix="/kernels", tags=["kernels"])
 
@@ -50,10 +50,7 @@ def list_kernels(
     name: str | None = None,
     training_type: str | None = None,
 ) -> list[KernelOut]:
-    found = kernels.list_kernels(session, project, name)
-    if training_type:
-        found = [k for k in found if kernels.supports(k, training_type)]
-    return [kernel_out(k) for k in found]
+    return [kernel_out(k) for k in kernels.list_kernels(session, project, name, training_type)]
 
 
 @router.get("/proposal")

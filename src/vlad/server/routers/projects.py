@@ -6,7 +6,7 @@ from vlad.server.deps import SessionDep, admin_only
 from vlad.server.schemas.access import ProjectCreate
 from vlad.server.schemas.responses import ProjectCreatedOut, ProjectSummaryOut
 from vlad.server.services import projects
-from vlad.server.services.views import aware
+from vlad.server.services.presenters import project_created_out, project_summary_out
 
 ProjectAdmin = admin_only("managing projects", "a new project comes with an admin token of its own")
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -14,14 +14,10 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 
 @router.get("")
 def list_projects(session: SessionDep, _caller: ProjectAdmin) -> list[ProjectSummaryOut]:
-    return [
-        ProjectSummaryOut(id=p.id, name=p.name, created_at=aware(p.created_at))  # type: ignore[arg-type]
-        for p in projects.list_projects(session)
-    ]
+    return [project_summary_out(p) for p in projects.list_projects(session)]
 
 
 @router.post("", status_code=201)
 def create_project(body: ProjectCreate, session: SessionDep, _caller: ProjectAdmin) -> ProjectCreatedOut:
     """A new project and its first token, an admin token of that project (shown once)."""
-    project, token = projects.create_project(session, body.name)
-    return ProjectCreatedOut(id=project.id, name=project.name, token=token)
+    return project_created_out(*projects.create_project(session, body.name))

@@ -3,33 +3,20 @@
 from fastapi import APIRouter, Response
 
 from vlad.server.deps import SessionDep, admin_only
-from vlad.server.models import ApiToken
 from vlad.server.schemas.access import TokenCreate
 from vlad.server.schemas.responses import TokenCreatedOut, TokenInfoOut
 from vlad.server.services import projects
 from vlad.server.services.access import Role
-from vlad.server.services.views import aware
+from vlad.server.services.presenters import token_created_out, token_info_out
 
 TokenAdmin = admin_only("managing API tokens", "a token opens this project to whoever holds it")
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
-def token_info(row: ApiToken) -> TokenInfoOut:
-    return TokenInfoOut(
-        id=row.id,
-        name=row.name,
-        role=row.role,  # type: ignore[arg-type]
-        created_at=aware(row.created_at),  # type: ignore[arg-type]
-        expires_at=aware(row.expires_at),
-        revoked_at=aware(row.revoked_at),
-        last_used_at=aware(row.last_used_at),
-    )
-
-
 @router.get("")
 def list_tokens(session: SessionDep, caller: TokenAdmin) -> list[TokenInfoOut]:
     """Every token of this project, revoked and expired ones included; never their secrets."""
-    return [token_info(row) for row in projects.list_tokens(session, caller.project)]
+    return [token_info_out(row) for row in projects.list_tokens(session, caller.project)]
 
 
 @router.post("", status_code=201)
@@ -38,15 +25,7 @@ def create_token(body: TokenCreate, session: SessionDep, caller: TokenAdmin) -> 
     row, secret = projects.create_token(
         session, caller.project, body.name, Role(body.role), body.expires_in_days
     )
-    info = token_info(row)
-    return TokenCreatedOut(
-        id=info.id,
-        name=info.name,
-        role=info.role,
-        token=secret,
-        created_at=info.created_at,
-        expires_at=info.expires_at,
-    )
+    return token_created_out(row, secret)
 
 
 @router.delete("/{token_id}", status_code=204)

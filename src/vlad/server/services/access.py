@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlparse
@@ -98,3 +99,13 @@ def refuse_control_characters(value: str, field: str, accepted: str) -> None:
                 f"{field} holds the control character {char!r}; accepted: {accepted}",
                 [field_error(field, f"control character {char!r}", accepted)],
             )
+
+
+def ingestion_counts(
+    caller: Caller, counts: Mapping[str, int], by_project: Mapping[str, Mapping[str, int]]
+) -> dict[str, int]:
+    """The status-message counters `caller` may see: every project's (`counts`) for an admin;
+    for a member, those about its own project's jobs (`by_project`, keyed by project key)."""
+    if caller.is_admin:
+        return dict(counts)
+    return dict(by_project.get(caller.project.project_key, {}))

@@ -14,6 +14,7 @@ from vlad.server.services import archives
 from vlad.server.services.access import Caller, Forbidden, refuse_control_characters, require_admin
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
+from vlad.server.settings import Settings
 from vlad.storage import ObjectStore, S3Location, StorageError
 
 MAX_UPLOAD_BYTES = 20 * 1024**3
@@ -175,14 +176,17 @@ def upload(
     name: str,
     training_type: str,
     archive: BinaryIO,
-    datasets_dir: Path,
+    settings: Settings,
     description: str = "",
-    limits: archives.Limits | None = None,
 ) -> Dataset:
-    """Register an uploaded .zip of a dataset folder, unpacked under `datasets_dir`."""
+    """Register an uploaded .zip of a dataset folder, unpacked under the settings' datasets_dir
+    within their limits (`VLAD_DATASET_MAX_UNPACKED_BYTES`, `VLAD_ARCHIVE_MAX_RATIO`)."""
     _check_new(session, project, name)
+    limits = archives.Limits(
+        settings.dataset_max_unpacked_bytes, settings.archive_max_ratio, "VLAD_DATASET_MAX_UNPACKED_BYTES"
+    )
     dataset_id = new_id("dataset")
-    target = datasets_dir / dataset_id
+    target = settings.datasets_dir / dataset_id
     extract_upload(archive, target, limits)
     try:
         entries = list(target.iterdir())

@@ -14,6 +14,7 @@ from vlad.server.schemas.requests import MAX_RUNS, ExperimentRequest
 from vlad.server.services import training
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
+from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
 
 COUNT_CAP = 10**15
 
@@ -108,6 +109,40 @@ def create(
         for run in planned
     ]
     return experiment, models
+
+
+def start(
+    session: Session, project: Project, request: ExperimentRequest, jobs: NewJobs
+) -> tuple[Experiment, list[Model]]:
+    """Check every run, create them all, commit, then launch them; the experiment and its runs."""
+    experiment, models = create(session, project, request, jobs.jobs_dir, jobs.executor, jobs.uploads_dir)
+    start_jobs(session, jobs.launch, [m.id for m in models], list(dict.fromkeys(request.base.extra_files)))
+    return experiment, runs(session, experiment)
+
+
+def show(session: Session, project: Project, experiment_id: str) -> tuple[Experiment, list[Model]]:
+    experiment = get(session, project, experiment_id)
+    return experiment, runs(session, experiment)
+
+
+def list_with_runs(session: Session, project: Project) -> list[tuple[Experiment, list[Model]]]:
+    """The project's experiments, newest first, each with its runs."""
+    return [(e, runs(session, e)) for e in list_experiments(session, project)]
+
+
+def delete(session: Session, project: Project, experiment_id: str, stop: StopJob) -> None:
+    """Forget the experiment and every run (model and job), stopping the runs that still run."""
+    experiment = get(session, project, experiment_id)
+
+    def delete_rows() -> None:
+        fresh = get(session, project, experiment_id)
+        for model in runs(session, fresh):
+            if model.job is not None:
+                session.delete(model.job)
+            session.delete(model)
+        session.delete(fresh)
+
+    stop_and_delete(session, stop, [m.job.id for m in runs(session, experiment) if m.job], delete_rows)
 
 
 def get(session: Session, project: Project, experiment_id: str) -> Experiment:

@@ -21,7 +21,8 @@ from vlad.server.db import Database
 from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
 from vlad.server.services import confined
 from vlad.server.services import kernels as kernel_service
-from vlad.server.services.errors import Invalid, field_error
+from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
+from vlad.server.services.launch import StopJob
 from vlad.server.services.staging import S3Fetch, download_s3, stage
 from vlad.server.services.states import JobStatus
 from vlad.storage import ObjectStore, StorageError, TransferLog, log_writer
@@ -288,12 +289,34 @@ SETTINGS_LIMIT = 64 * 1024 * 1024  # model.json is the kernel's to write in a co
 
 
 def get_job(session: Session, project: Project, job_id: str) -> Job:
-    from vlad.server.services.errors import NotFound
-
     job = session.get(Job, job_id)
     if job is None or job.project_id != project.id:
         raise NotFound(f"no job {job_id!r} in this project")
     return job
+
+
+def stop(session: Session, project: Project, job_id: str, stop_job: StopJob) -> Job:
+    """Stop a waiting or training job; Conflict when it is neither. The job as it is after."""
+    job = get_job(session, project, job_id)
+    status = job.status
+    session.commit()  # stop_job writes in a session of its own, then calls the executor
+    if not stop_job(job.id):
+        raise Conflict(f"job {job_id} is {status}; only a waiting or training job can be stopped")
+    session.refresh(job)
+    return job
+
+
+def output_dir(job: Job) -> Path:
+    """Where the kernel writes: its model, graphs and results."""
+    return Path(job.job_dir) / "output"
+
+
+def settings_file(job: Job, filename: str) -> Any:
+    """One of `settings_files`; NotFound naming those there are."""
+    files = settings_files(job)
+    if filename not in files:
+        raise NotFound(f"no settings file {filename!r}; there are {sorted(files)}")
+    return files[filename]
 
 
 def settings_files(job: Job) -> dict[str, Any]:

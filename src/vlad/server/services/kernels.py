@@ -146,11 +146,16 @@ def manifest_of(kernel: Kernel) -> KernelManifest:
     return KernelManifest.model_validate(kernel.manifest)
 
 
-def list_kernels(session: Session, project: Project, name: str | None = None) -> list[Kernel]:
+def list_kernels(
+    session: Session, project: Project, name: str | None = None, training_type: str | None = None
+) -> list[Kernel]:
+    """The project's kernels by name, newest version first; only `name`'s versions and those
+    supporting `training_type` when given."""
     query = select(Kernel).where(Kernel.project_id == project.id)
     if name:
         query = query.where(Kernel.name == name)
-    return list(session.scalars(query.order_by(Kernel.name, Kernel.created_at.desc())))
+    found = list(session.scalars(query.order_by(Kernel.name, Kernel.created_at.desc())))
+    return [k for k in found if supports(k, training_type)] if training_type else found
 
 
 def get(session: Session, project: Project, ref: str) -> Kernel:

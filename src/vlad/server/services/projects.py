@@ -12,7 +12,7 @@ from vlad.server.models import ApiToken, Project, utcnow
 from vlad.server.services.access import Caller, Role, Unauthenticated
 from vlad.server.services.errors import Conflict, NotFound
 from vlad.server.services.ids import hash_token, new_id, new_secret
-from vlad.server.services.views import aware
+from vlad.server.services.presenters import aware
 
 # last_used_at is a hint for people, not an audit log: one write a minute per token at most.
 LAST_USED_EVERY = timedelta(minutes=1)

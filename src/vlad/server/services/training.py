@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vlad.contract import Operation, check_hyperparameters
-from vlad.server.models import Dataset, Job, Kernel, Model, Project
+from vlad.server.models import Dataset, Kernel, Model, Project
 from vlad.server.schemas.requests import TrainRequest
 from vlad.server.services import datasets as dataset_service
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 from vlad.server.services.jobs import check_gpu_count, create_job, upload_folder
+from vlad.server.services.launch import NewJobs, start_jobs
 from vlad.server.services.states import JobStatus
 
 
@@ -242,9 +243,24 @@ def is_done(model: Model) -> bool:
     return model.job is None or model.job.status == JobStatus.DONE.value
 
 
-def delete_model(session: Session, model: Model) -> Job | None:
-    job = model.job
-    session.delete(model)
-    if job is not None:
-        session.delete(job)
-    return job
+def start(
+    session: Session,
+    project: Project,
+    request: TrainRequest,
+    jobs: NewJobs,
+    *,
+    origin: str = "train",
+    base_id: str | None = None,
+) -> Model:
+    """Check `request` fully, create the model and its job, commit, then launch it.
+
+    `origin` is train, retrain (the settings of `base_id`, trained from scratch) or continue
+    (from `base_id`'s weights, which must have finished training). A refusal creates nothing.
+    """
+    base = base_for(session, project, base_id, origin) if base_id is not None else None
+    run = plan(session, project, request, base, uploads_dir=jobs.uploads_dir)
+    model = create(
+        session, project, run, origin=origin, base=base, jobs_dir=jobs.jobs_dir, executor=jobs.executor
+    )
+    start_jobs(session, jobs.launch, [model.id], run.extra_files)
+    return model

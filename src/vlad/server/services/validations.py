@@ -17,7 +17,8 @@ from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 from vlad.server.services.jobs import check_gpu_count, create_job
-from vlad.server.services.training import _datasets, is_done
+from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
+from vlad.server.services.training import _datasets, get_model, is_done
 
 RESULT_FILES = {"validation": "validation_result.json", "inference": "annotations.json"}
 RESULT_LIMIT = 256 * 1024 * 1024  # read into memory: a kernel's file must not exhaust it
@@ -83,6 +84,28 @@ def create(
     return validation
 
 
+def start(
+    session: Session, project: Project, model_id: str, request: ValidateRequest, jobs: NewJobs
+) -> Validation:
+    """Check and create a validation (or an inference) of `model_id`, commit, then launch it."""
+    model = get_model(session, project, model_id)
+    validation = create(session, project, model, request, jobs.jobs_dir, jobs.executor)
+    start_jobs(session, jobs.launch, [validation.id])
+    return validation
+
+
+def delete(session: Session, project: Project, validation_id: str, stop: StopJob) -> None:
+    """Forget the validation and its job, stopping the job first if it still runs."""
+    validation = get(session, project, validation_id)
+
+    def delete_rows() -> None:
+        fresh = get(session, project, validation_id)
+        session.delete(fresh.job)
+        session.delete(fresh)
+
+    stop_and_delete(session, stop, [validation.id], delete_rows)
+
+
 def get(session: Session, project: Project, validation_id: str) -> Validation:
     validation = session.get(Validation, validation_id)
     if validation is None or validation.project_id != project.id:
@@ -95,6 +118,15 @@ def list_validations(session: Session, project: Project, model_id: str | None = 
     if model_id:
         query = query.where(Validation.model_id == model_id)
     return list(session.scalars(query.order_by(Validation.created_at.desc())))
+
+
+def result_file(session: Session, project: Project, validation_id: str) -> tuple[str, dict[str, Any]]:
+    """The name and content of the validation's result file; NotFound while there is none."""
+    validation = get(session, project, validation_id)
+    found = results(validation)
+    if found is None:
+        raise NotFound(f"validation {validation_id} has no results yet (it is {validation.job.status})")
+    return RESULT_FILES[validation.validation_type], found
 
 
 def results(validation: Validation) -> dict[str, Any] | None:
