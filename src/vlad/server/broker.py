@@ -38,6 +38,17 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def port_bindable(host: str, port: int) -> bool:
+    """Whether a listener could bind `host:port` now (RabbitMQ binds without SO_REUSEADDR, so
+    a port whose old connections linger is refused for a while after a stop)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def install_rabbitmq() -> None:
     """Install Debian's rabbitmq-server when it is missing (root on Debian, as here)."""
     if (RABBITMQ_BIN / "rabbitmq-server").exists():
@@ -147,9 +158,12 @@ class PrivateRabbitMQ:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
         self._process = None
-        deadline = time.monotonic() + 10
-        while port_open("127.0.0.1", self.port) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # Free for a restart on the same port: nothing answers, and a listener could bind it.
+        deadline = time.monotonic() + 60
+        while (port_open("127.0.0.1", self.port) or not port_bindable("127.0.0.1", self.port)) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
 
     def restart(self) -> None:
         self.stop()
