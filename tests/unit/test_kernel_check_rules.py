@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from vlad.conformance.files import metric_file_problem
+from vlad.conformance.scenario_checks import breaking_hyperparameters
+from vlad.conformance.scenarios import parse
 from vlad.contract import check_hyperparameters
-from vlad.devtools.kernel_check.files import metric_file_problem
-from vlad.devtools.kernel_check.scenario_checks import breaking_hyperparameters
-from vlad.devtools.kernel_check.scenarios import parse
 
 
 @pytest.mark.parametrize(

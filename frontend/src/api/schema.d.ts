@@ -1130,6 +1130,41 @@ export interface components {
             /** Elapsed Seconds */
             elapsed_seconds: number | null;
         };
+        /**
+         * KernelCheckItem
+         * @description One rule's verdict; an `advice` check never fails the kernel, whatever `ok` says.
+         */
+        KernelCheckItem: {
+            /** Name */
+            name: string;
+            /** Ok */
+            ok: boolean;
+            /** Detail */
+            detail: string;
+            /**
+             * Advice
+             * @default false
+             */
+            advice: boolean;
+        };
+        /**
+         * KernelCheckOut
+         * @description The check run when the kernel was registered with ?check=true.
+         */
+        KernelCheckOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "passed" | "failed";
+            /**
+             * Checks
+             * @default []
+             */
+            checks: components["schemas"]["KernelCheckItem"][];
+            /** Finished At */
+            finished_at?: string | null;
+        };
         /** KernelOut */
         KernelOut: {
             /** Id */
@@ -1167,6 +1202,7 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            check?: components["schemas"]["KernelCheckOut"] | null;
         };
         /** KernelRegister */
         KernelRegister: {
@@ -1800,7 +1836,10 @@ export interface operations {
     };
     register_api_v1_kernels_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Check the kernel after registering it (admin tokens only: it runs the kernel on the platform's host); the report comes with the kernel */
+                check?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1833,7 +1872,10 @@ export interface operations {
     };
     upload_api_v1_kernels_upload_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Check the kernel after registering it (admin tokens only: it runs the kernel on the platform's host); the report comes with the kernel */
+                check?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;

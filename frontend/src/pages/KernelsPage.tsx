@@ -9,6 +9,7 @@ import { Card, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
+import { KernelCheckCard } from "./kernels/KernelCheckCard";
 import { KernelUpload } from "./kernels/KernelUpload";
 
 export function KernelsPage() {
@@ -88,6 +89,7 @@ export function KernelDetailPage() {
           ))}
         </Card>
       </div>
+      {k.check && <KernelCheckCard check={k.check} reload={kernel.reload} />}
       <Versions kernel={k} />
       <Card title={t("kernels.schema")} wide>
         <div className="grid two">

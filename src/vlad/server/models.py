@@ -69,6 +69,9 @@ class Kernel(Base):
     path: Mapped[str | None] = mapped_column(Text)  # the kernel's folder, for the local executor
     executor: Mapped[str | None] = mapped_column(String(40))  # overrides the platform's
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The registration check (?check=true): {"status": "running"}, then passed or failed with
+    # its checks (services.kernel_checks); None when none was asked for.
+    check_report: Mapped[dict[str, Any] | None]
 
 
 class Dataset(Base):

@@ -13,6 +13,7 @@ export function KernelUpload() {
   const navigate = useNavigate();
   const [file, setFile] = useState<File | null>(null);
   const [executor, setExecutor] = useState("");
+  const [check, setCheck] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();
 
@@ -24,7 +25,7 @@ export function KernelUpload() {
     setError(undefined);
     setProgress(0);
     try {
-      const kernel = await upload<Kernel>("/kernels/upload", form, setProgress);
+      const kernel = await upload<Kernel>(`/kernels/upload${check ? "?check=true" : ""}`, form, setProgress);
       navigate(`/kernels/${kernel.id}`);
     } catch (exc) {
       setError(exc);
@@ -46,7 +47,7 @@ export function KernelUpload() {
             setError(undefined);
           }}
         />
-        <FieldErrors error={error} fields={(f) => f !== "executor"} />
+        <FieldErrors error={error} fields={(f) => f !== "executor" && f !== "check"} />
       </label>
       <label className="field">
         <span>{t("kernels.executor")}</span>
@@ -54,6 +55,12 @@ export function KernelUpload() {
         <FieldMessage kind="help">{t("kernels.executorHelp")}</FieldMessage>
         <FieldErrors error={error} fields="executor" />
       </label>
+      <label className="check">
+        <input type="checkbox" checked={check} onChange={(e) => setCheck(e.target.checked)} data-testid="kernel-check-after" />
+        {t("kernels.checkAfter")}
+      </label>
+      <FieldMessage kind="help">{t("kernels.checkAfterHelp")}</FieldMessage>
+      <FieldErrors error={error} fields="check" />
       {progress !== null && <ProgressBar value={progress * 100} />}
       <RefusalBox error={error} />
       <div className="form-actions">

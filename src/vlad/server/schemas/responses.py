@@ -13,6 +13,23 @@ class ErrorOut(BaseModel):
     errors: list[dict[str, Any]] = []
 
 
+class KernelCheckItem(BaseModel):
+    """One rule's verdict; an `advice` check never fails the kernel, whatever `ok` says."""
+
+    name: str
+    ok: bool
+    detail: str
+    advice: bool = False
+
+
+class KernelCheckOut(BaseModel):
+    """The check run when the kernel was registered with ?check=true."""
+
+    status: Literal["running", "passed", "failed"]
+    checks: list[KernelCheckItem] = []
+    finished_at: datetime | None = None
+
+
 class KernelOut(BaseModel):
     id: str
     name: str
@@ -26,6 +43,7 @@ class KernelOut(BaseModel):
     path: str | None
     executor: str | None
     created_at: datetime
+    check: KernelCheckOut | None = None
 
 
 class DatasetOut(BaseModel):

@@ -20,6 +20,7 @@ from vlad.server.schemas.responses import (
     ExperimentOut,
     ExperimentRun,
     JobOut,
+    KernelCheckOut,
     KernelOut,
     ModelOut,
     ModelPage,
@@ -58,6 +59,7 @@ def kernel_out(kernel: Kernel) -> KernelOut:
         path=kernel.path,
         executor=kernel.executor,
         created_at=aware(kernel.created_at),
+        check=KernelCheckOut.model_validate(kernel.check_report) if kernel.check_report else None,
     )
 
 

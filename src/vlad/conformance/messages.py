@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+from vlad.conformance.report import Check, verdict
+from vlad.conformance.scenarios import Run, Seen
 from vlad.contract import STATUS_FOR_CMD, Command, Status
 from vlad.contract.status import STEP_MAX
-from vlad.devtools.kernel_check.report import Check, verdict
-from vlad.devtools.kernel_check.scenarios import Run, Seen
 
 Problems = Callable[[Run], Iterable[str]]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from vlad.conformance.messages import canonical
+from vlad.conformance.report import Check, verdict
+from vlad.conformance.scenarios import Run
 from vlad.contract import Status, check_hyperparameters
-from vlad.devtools.kernel_check.messages import canonical
-from vlad.devtools.kernel_check.report import Check, verdict
-from vlad.devtools.kernel_check.scenarios import Run
 
 UNSUPPORTED_VERSION = "999.0"
 

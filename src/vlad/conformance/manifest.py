@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vlad.conformance.report import Check, verdict
 from vlad.contract import KernelManifest, check_hyperparameters
 from vlad.contract.manifest import MANIFEST_FILE
-from vlad.devtools.kernel_check.report import Check, verdict
 
 
 def manifest_checks(kernel_dir: Path) -> tuple[list[Check], KernelManifest | None]:

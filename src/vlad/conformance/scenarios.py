@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vlad.conformance.runner import KernelRun, Outcome
 from vlad.contract import TrainingConfig, ValidationType
-from vlad.devtools.kernel_runner import KernelRun, Outcome
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vlad.devtools.kernel_check.rules import RULES
+from vlad.conformance.rules import RULES
 
 
 @dataclass

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from vlad.conformance import files, scenario_checks
+from vlad.conformance.manifest import manifest_checks
+from vlad.conformance.messages import message_checks, outcome_checks
+from vlad.conformance.report import Check, Report
+from vlad.conformance.scenarios import Run, Session
 from vlad.contract import KernelManifest, Status, ValidationType, check_hyperparameters
-from vlad.devtools.kernel_check import files, scenario_checks
-from vlad.devtools.kernel_check.manifest import manifest_checks
-from vlad.devtools.kernel_check.messages import message_checks, outcome_checks
-from vlad.devtools.kernel_check.report import Check, Report
-from vlad.devtools.kernel_check.scenarios import Run, Session
-from vlad.devtools.rabbitmq import broker
 
 
 class CheckError(Exception):
@@ -24,9 +25,9 @@ def check_kernel(
     kernel_dir: Path,
     dataset: Path | None = None,
     *,
+    broker_url: str | Callable[[], AbstractContextManager[str]],
     overrides: dict[str, Any] | None = None,
     fast: bool = False,
-    broker_url: str | None = None,
     etc: Path | None = None,
     work_dir: Path | None = None,
     timeout: float = 600.0,
@@ -37,8 +38,10 @@ def check_kernel(
 
     `dataset` defaults to the demo digits dataset; `overrides` change the first model type's
     defaults (e.g. {"epochs": 1}); `fast` runs only the manifest, training and unsupported
-    version scenarios. The runs are kept in `work_dir` (default: a new temporary folder,
-    removed when every check passed). Raises CheckError when the check cannot start.
+    version scenarios. `broker_url` is the broker the runs report to (each on a queue of its
+    own), or a callable that starts one when the scenarios begin and yields its URL (none is
+    started when kernel.json is broken). The runs are kept in `work_dir` (default: a new
+    temporary folder, removed when every check passed). Raises CheckError when the check cannot start.
     """
     kernel_dir = Path(kernel_dir).resolve()
     report = Report(str(kernel_dir))
@@ -66,7 +69,8 @@ def check_kernel(
 
         dataset = work / "dataset"
         write_digits_dataset(dataset)
-    with broker(broker_url) as url:
+    opened = nullcontext(broker_url) if isinstance(broker_url, str) else broker_url()
+    with opened as url:
         session = Session(
             kernel_dir,
             Path(dataset).resolve(),

@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
+from vlad.conformance.report import Check, verdict
+from vlad.conformance.scenarios import Run
 from vlad.contract.metrics import is_metric_file_name, parse_header
 from vlad.contract.status import OUTCOME_FILE
-from vlad.devtools.kernel_check.report import Check, verdict
-from vlad.devtools.kernel_check.scenarios import Run
 
 Snapshot = dict[str, tuple[int, int]]  # relative path -> (size, mtime in ns)
 

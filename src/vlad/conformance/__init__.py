@@ -1,5 +1,10 @@
-"""`vlad kernel check`: run a kernel on this machine through the scenarios of the contract
+"""The kernel checker: run a kernel on this machine through the scenarios of the contract
 (SPEC sections 2 to 5) and report each rule as passed or failed, with what was seen.
+
+`vlad kernel check` runs it (`vlad.devtools.kernel_check`, which starts a broker when none
+is given); the platform runs its fast mode when a kernel is registered with ?check=true
+(`vlad.server.services.kernel_checks`, on the platform's broker). It takes a broker's URL
+and starts no broker itself.
 
 Each scenario is a `vlad kernel run` job (`KernelRun`: its own folder, its own queue on
 one broker, the demo digits dataset when none is given) with one thing changed:
@@ -34,7 +39,7 @@ Decisions (SPEC leaves them open):
   or inference not supported, and a stop or resume that could not be tested.
 """
 
-from vlad.devtools.kernel_check.check import CheckError, check_kernel
-from vlad.devtools.kernel_check.report import Check, Report
+from vlad.conformance.check import CheckError, check_kernel
+from vlad.conformance.report import Check, Report
 
 __all__ = ["Check", "CheckError", "Report", "check_kernel"]
