@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import ingestion, kernel_progress, staging, submit_latency
+from bench import api_scale, ingestion, kernel_progress, scheduling, staging, submit_latency
 
 BENCHES = {
     "kernel-progress": kernel_progress.main,
     "ingestion": ingestion.main,
     "submit-latency": submit_latency.main,
     "staging": staging.main,
+    "api-scale": api_scale.main,
+    "scheduling": scheduling.main,
 }
 
 

@@ -11,6 +11,7 @@ import { ImportModelPage } from "./pages/ImportModelPage";
 import { KernelDetailPage, KernelsPage } from "./pages/KernelsPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/ModelsPage";
+import { QueuePage } from "./pages/QueuePage";
 import { TokensPage } from "./pages/TokensPage";
 import { ValidatePage } from "./pages/ValidatePage";
 import { ValidationPage } from "./pages/ValidationPage";
@@ -43,6 +44,7 @@ export function App() {
             <Route path="/validations/:id" element={<ValidationPage />} />
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:id" element={<ExperimentDetailPage />} />
+            <Route path="/queue" element={<QueuePage />} />
             <Route path="/kernels" element={<KernelsPage />} />
             <Route path="/kernels/:id" element={<KernelDetailPage />} />
             <Route path="/datasets" element={<DatasetsPage />} />

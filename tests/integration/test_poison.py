@@ -90,7 +90,10 @@ class Live:
 @pytest.fixture
 def live(tmp_path: Path, broker_url: str) -> Iterator[Live]:
     queue = f"vlad-poison-{uuid.uuid4().hex[:10]}"
-    settings = Settings(data_dir=tmp_path / "data", executor="local", status_queue=queue, _env_file=None)  # type: ignore[call-arg]
+    # 8 CPUs counted, whatever this machine has: these tests need their 3 or 4 jobs running at once.
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path / "data", executor="local", status_queue=queue, cpus=8, _env_file=None
+    )
     platform = Platform(settings, broker_url)
     dataset = tmp_path / "tiny-data"
     (dataset / "train").mkdir(parents=True)

@@ -28,12 +28,13 @@ from vlad.devtools.rabbitmq import free_port
 README = (REPO / "README.md").read_text()
 SECTIONS = {
     "platform": "## Using the platform",
+    "scheduler": "### The scheduler",
     "dev loop": "### A kernel author's dev loop",
     "dlaas": "## DLaaS jobs: a .zip and a manifest",
 }
 # Ids as the README writes them, and what a real run prints in their place.
 PLACEHOLDERS = {
-    "MODEL_ID": re.compile(r"\((model-[0-9a-f]{8})\)"),
+    "MODEL_ID": re.compile(r"\((model-[0-9a-f]{8,16})\)"),
     "training-4a0d6fbd": re.compile(r"Model-ID is '(training-[0-9a-f]{8})'"),
     "<id>": re.compile(r"vlad-runs/([0-9a-f]{12})/output"),
 }
@@ -179,6 +180,21 @@ def test_every_readme_command_works_as_written(session: Session) -> None:
             r["model"]["status"] == "done"
             for r in api.get(f"/experiments/{experiments[0]['id']}").json()["runs"]
         )
+
+    # The scheduler: a project's rules, an experiment with max_parallel, the queue.
+    for command in commands(section_blocks(README, SECTIONS["scheduler"])[0]):
+        output = session.run(command)
+        if command.line.startswith(".venv/bin/vlad queue"):
+            assert "local" in output, output  # the executor's load is shown
+    with _api(session) as api:
+        rules = next(p for p in api.get("/queue").json()["projects"] if p["name"] == "default")
+        assert (rules["quota_running"], rules["share"]) == (4, 2.0)
+        seeds = next(e for e in api.get("/experiments").json() if e["name"] == "seeds")
+        assert seeds["max_parallel"] == 2
+        deadline = time.monotonic() + 600
+        while (body := api.get(f"/experiments/{seeds['id']}").json())["status_counts"] != {"done": 3}:
+            assert time.monotonic() < deadline, body["status_counts"]
+            time.sleep(1)
 
     # A kernel author's dev loop: exits 0 only when the kernel sent training_done.
     for command in commands(section_blocks(README, SECTIONS["dev loop"])[0]):

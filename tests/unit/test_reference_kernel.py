@@ -312,3 +312,16 @@ def test_adapter_shows_input_errors_to_the_user(tmp_path: Path) -> None:
         kernel.validate(
             sdk_job(tmp_path, tmp_path / "dataset", {}, operation="validation", validation_id="v-1")
         )
+
+
+@pytest.mark.parametrize(("omp", "expected"), [("1", 1), ("0", 1), ("many", None), (None, None)])
+def test_the_thread_count_keeps_to_the_cpus_the_platform_gave(
+    monkeypatch: pytest.MonkeyPatch, omp: str | None, expected: int | None
+) -> None:
+    from image_classification import device
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    unbounded = device.cpu_budget()
+    if omp is not None:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert device.cpu_budget() == (expected if expected is not None else unbounded)

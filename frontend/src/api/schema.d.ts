@@ -169,6 +169,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set Rules
+         * @description Set a project's (id or name) weight in the fair share and its quotas; a field left
+         *     out is left as it is, null removes a quota.
+         */
+        patch: operations["set_rules_api_v1_projects__project__patch"];
+        trace?: never;
+    };
     "/api/v1/kernels": {
         parameters: {
             query?: never;
@@ -569,7 +590,11 @@ export interface paths {
         delete: operations["delete_api_v1_experiments__experiment_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update
+         * @description Change how many of its runs may run at once; the scheduler follows at once.
+         */
+        patch: operations["update_api_v1_experiments__experiment_id__patch"];
         trace?: never;
     };
     "/api/v1/jobs/{job_id}": {
@@ -586,7 +611,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Job
+         * @description Change a waiting job's priority (above 0: admin tokens only).
+         */
+        patch: operations["update_job_api_v1_jobs__job_id__patch"];
         trace?: never;
     };
     "/api/v1/jobs/{job_id}/stop": {
@@ -690,8 +719,31 @@ export interface paths {
         /**
          * Graph
          * @description One graph's series; pass the answer's `offset` back to get only the rows added since.
+         *
+         *     `max_points` thins the rows on the server, keeping every series' extremes (the web UI
+         *     asks for 2000); without it every row is sent. The whole file: `.../download`.
          */
         get: operations["graph_api_v1_jobs__job_id__graphs__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}/graphs/{name}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Graph
+         * @description A graph's metric file as the kernel wrote it, every row (opened without following links).
+         */
+        get: operations["download_graph_api_v1_jobs__job_id__graphs__name__download_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -707,7 +759,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Final Metrics */
+        /**
+         * Final Metrics
+         * @description The last value of every series; stored when the job ended, read from its files before.
+         */
         get: operations["final_metrics_api_v1_jobs__job_id__metrics_get"];
         put?: never;
         post?: never;
@@ -730,6 +785,27 @@ export interface paths {
          *     Streamed from the file opened inside the job's dataset folder, never from a path again.
          */
         get: operations["dataset_image_api_v1_jobs__job_id__dataset__path__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show
+         * @description Every active job of the caller's project (every project's for an admin token) in the
+         *     scheduler's order, with why each waiting one waits, and each executor's load.
+         */
+        get: operations["show_api_v1_queue_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -856,6 +932,20 @@ export interface components {
         Body_upload_file_api_v1_files_post: {
             /** File */
             file: string;
+        };
+        /**
+         * CapacityOut
+         * @description CPUs, memory (GB), GPUs and jobs; null: not counted on this executor.
+         */
+        CapacityOut: {
+            /** Cpus */
+            cpus?: number | null;
+            /** Memory Gb */
+            memory_gb?: number | null;
+            /** Gpus */
+            gpus?: number | null;
+            /** Jobs */
+            jobs?: number | null;
         };
         /** DatasetOut */
         DatasetOut: {
@@ -1011,6 +1101,27 @@ export interface components {
              */
             submitted_at: string;
         };
+        /** ExecutorLoadOut */
+        ExecutorLoadOut: {
+            /** Name */
+            name: string;
+            /** Where */
+            where: string;
+            /** @description What it can run at once; null while unavailable */
+            capacity: components["schemas"]["CapacityOut"] | null;
+            /**
+             * Unavailable
+             * @description Why it cannot be used now
+             */
+            unavailable?: string | null;
+            /** @description What the jobs handed to it hold (every project's) */
+            used: components["schemas"]["CapacityOut"];
+            /**
+             * Waiting
+             * @description Jobs waiting for it (every project's)
+             */
+            waiting: number;
+        };
         /** ExperimentOut */
         ExperimentOut: {
             /** Id */
@@ -1023,6 +1134,11 @@ export interface components {
             spec: {
                 [key: string]: unknown;
             };
+            /**
+             * Max Parallel
+             * @description Runs at once, at most; null: no cap
+             */
+            max_parallel?: number | null;
             /**
              * Created At
              * Format: date-time
@@ -1062,6 +1178,11 @@ export interface components {
             grid?: {
                 [key: string]: unknown[];
             };
+            /**
+             * Max Parallel
+             * @description Runs at once, at most; default: no cap
+             */
+            max_parallel?: number | null;
         };
         /** ExperimentRun */
         ExperimentRun: {
@@ -1070,6 +1191,14 @@ export interface components {
             final_metrics: {
                 [key: string]: number;
             };
+        };
+        /** ExperimentUpdate */
+        ExperimentUpdate: {
+            /**
+             * Max Parallel
+             * @description Runs at once, at most; null: no cap
+             */
+            max_parallel: number | null;
         };
         /** FileOut */
         FileOut: {
@@ -1080,7 +1209,10 @@ export interface components {
             /** Size */
             size: number;
         };
-        /** GraphOut */
+        /**
+         * GraphOut
+         * @description One graph's rows (from `offset` on when asked so); with `max_points`, perhaps thinned.
+         */
         GraphOut: {
             /** Name */
             name: string;
@@ -1094,6 +1226,10 @@ export interface components {
             };
             /** Offset */
             offset: number;
+            /** Total Points */
+            total_points: number;
+            /** Downsampled */
+            downsampled: boolean;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1114,21 +1250,57 @@ export interface components {
             exit_code: number | null;
             /** Gpu Count */
             gpu_count: number;
+            /**
+             * Cpus
+             * @default 1
+             */
+            cpus: number;
+            /** Memory Gb */
+            memory_gb?: number | null;
+            /**
+             * Priority
+             * @default 0
+             */
+            priority: number;
             /** Executor */
             executor: string;
-            /** Queue Position */
+            /**
+             * Queue Position
+             * @description While it waits for the scheduler: 1 = the next to start
+             */
             queue_position?: number | null;
+            /**
+             * Wait Reason
+             * @description Why it has not started yet, while it waits
+             */
+            wait_reason?: string | null;
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Placed At
+             * @description When the scheduler handed it to its executor
+             */
+            placed_at?: string | null;
             /** Started At */
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
             /** Elapsed Seconds */
             elapsed_seconds: number | null;
+        };
+        /**
+         * JobUpdate
+         * @description Change a waiting job (one not yet handed to its executor).
+         */
+        JobUpdate: {
+            /**
+             * Priority
+             * @description The scheduler's priority, -100..100 (default 0): higher goes first. Above 0 is for admins; members may lower their own jobs'
+             */
+            priority: number;
         };
         /**
          * KernelCheckItem
@@ -1308,6 +1480,43 @@ export interface components {
              */
             role: "admin" | "member";
         };
+        /**
+         * ProjectRulesOut
+         * @description A project's place in the scheduler: its weight in the fair share and its quotas.
+         */
+        ProjectRulesOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Share */
+            share: number;
+            /** Quota Gpus */
+            quota_gpus: number | null;
+            /** Quota Running */
+            quota_running: number | null;
+        };
+        /**
+         * ProjectRulesUpdate
+         * @description The scheduler's rules for a project (admins). A field left out is left as it is.
+         */
+        ProjectRulesUpdate: {
+            /**
+             * Share
+             * @description Weight in the fair share between projects (default 1)
+             */
+            share?: number | null;
+            /**
+             * Quota Gpus
+             * @description GPUs its jobs may hold at once; null: no quota
+             */
+            quota_gpus?: number | null;
+            /**
+             * Quota Running
+             * @description Jobs it may run at once; null: no quota
+             */
+            quota_running?: number | null;
+        };
         /** ProjectSummaryOut */
         ProjectSummaryOut: {
             /** Id */
@@ -1319,6 +1528,66 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** QueueJobOut */
+        QueueJobOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Project Id */
+            project_id: string;
+            /** Project */
+            project: string;
+            /** Operation */
+            operation: string;
+            /** Experiment Id */
+            experiment_id: string | null;
+            /** Status */
+            status: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "preparing" | "waiting" | "starting" | "running";
+            /** Executor */
+            executor: string;
+            /** Priority */
+            priority: number;
+            /** Gpu Count */
+            gpu_count: number;
+            /** Cpus */
+            cpus: number;
+            /** Memory Gb */
+            memory_gb: number | null;
+            /** Percentage */
+            percentage: number | null;
+            /** Queue Position */
+            queue_position: number | null;
+            /** Wait Reason */
+            wait_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Placed At */
+            placed_at: string | null;
+            /** Started At */
+            started_at: string | null;
+        };
+        /**
+         * QueueOut
+         * @description What runs where, what waits and why: the caller's project's jobs (every project's for
+         *     an admin), in the scheduler's order, and each executor's load.
+         */
+        QueueOut: {
+            /** Executors */
+            executors: components["schemas"]["ExecutorLoadOut"][];
+            /** Projects */
+            projects: components["schemas"]["ProjectRulesOut"][];
+            /** Jobs */
+            jobs: components["schemas"]["QueueJobOut"][];
         };
         /** TokenCreate */
         TokenCreate: {
@@ -1436,6 +1705,22 @@ export interface components {
              * @description Default: the kernel's minimum
              */
             gpu_count?: number | null;
+            /**
+             * Cpus
+             * @description CPUs it needs; default: the kernel's resources.cpus, or 1
+             */
+            cpus?: number | null;
+            /**
+             * Memory Gb
+             * @description Memory it needs (GB); default: the kernel's, or no bound
+             */
+            memory_gb?: number | null;
+            /**
+             * Priority
+             * @description The scheduler's priority, -100..100 (default 0): higher goes first. Above 0 is for admins; members may lower their own jobs'
+             * @default 0
+             */
+            priority: number;
         };
         /** ValidateRequest */
         ValidateRequest: {
@@ -1457,6 +1742,22 @@ export interface components {
             validation_type: "validation" | "inference";
             /** Gpu Count */
             gpu_count?: number | null;
+            /**
+             * Cpus
+             * @description CPUs it needs; default: the kernel's resources.cpus, or 1
+             */
+            cpus?: number | null;
+            /**
+             * Memory Gb
+             * @description Memory it needs (GB); default: the kernel's, or no bound
+             */
+            memory_gb?: number | null;
+            /**
+             * Priority
+             * @description The scheduler's priority, -100..100 (default 0): higher goes first. Above 0 is for admins; members may lower their own jobs'
+             * @default 0
+             */
+            priority: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -1789,6 +2090,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_rules_api_v1_projects__project__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectRulesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectRulesOut"];
                 };
             };
             /** @description Validation Error */
@@ -2702,6 +3038,41 @@ export interface operations {
             };
         };
     };
+    update_api_v1_experiments__experiment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     show_api_v1_jobs__job_id__get: {
         parameters: {
             query?: never;
@@ -2712,6 +3083,41 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_job_api_v1_jobs__job_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobUpdate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2897,6 +3303,7 @@ export interface operations {
         parameters: {
             query?: {
                 offset?: number;
+                max_points?: number | null;
             };
             header?: never;
             path: {
@@ -2915,6 +3322,36 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["GraphOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_graph_api_v1_jobs__job_id__graphs__name__download_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -2978,6 +3415,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    show_api_v1_queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOut"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -20,6 +20,12 @@ export type Job = Schemas["JobOut"];
 export type Kernel = Schemas["KernelOut"];
 export type Model = Schemas["ModelOut"];
 export type ModelPage = Schemas["ModelPage"];
+/** `GET /queue`: each executor's load, the projects' rules and the active jobs in the scheduler's order. */
+export type QueueView = Schemas["QueueOut"];
+export type QueueJob = Schemas["QueueJobOut"];
+export type ExecutorLoad = Schemas["ExecutorLoadOut"];
+export type Capacity = Schemas["CapacityOut"];
+export type ProjectRules = Schemas["ProjectRulesOut"];
 export type Validation = Schemas["ValidationOut"];
 /** `GET /project`: the caller's project and role (admins manage tokens). */
 export type Project = Schemas["ProjectOut"];

@@ -23,6 +23,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const links: [string, string][] = [
     ["/models", t("nav.models")],
     ["/experiments", t("nav.experiments")],
+    ["/queue", t("nav.queue")],
     ["/kernels", t("nav.kernels")],
     ["/datasets", t("nav.datasets")],
     ["/dlaas", t("nav.dlaas")],

@@ -34,7 +34,22 @@ function options(title: string, xName: string, series: Series[], width: number, 
   };
 }
 
-export function MetricChart(props: { title: string; xName: string; x: number[]; series: Series[]; height?: number; testId?: string }) {
+/** A link under the chart to the data behind it, e.g. the whole metric file when the chart shows fewer points. */
+export interface ChartDownload {
+  href: string;
+  label: string;
+  title?: string;
+}
+
+export function MetricChart(props: {
+  title: string;
+  xName: string;
+  x: number[];
+  series: Series[];
+  height?: number;
+  testId?: string;
+  download?: ChartDownload;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const height = props.height ?? 240;
@@ -60,5 +75,14 @@ export function MetricChart(props: { title: string; xName: string; x: number[]; 
     plot.current?.setData(data);
   });
 
-  return <div className="chart" ref={host} data-testid={props.testId} data-points={props.x.length} />;
+  const chart = <div className="chart" ref={host} data-testid={props.testId} data-points={props.x.length} />;
+  if (!props.download) return chart;
+  return (
+    <div style={{ minWidth: 0 }}>
+      {chart}
+      <a className="small muted" href={props.download.href} download title={props.download.title} data-testid={props.testId && `${props.testId}-download`}>
+        {props.download.label}
+      </a>
+    </div>
+  );
 }

@@ -29,12 +29,22 @@ export function ProgressBar({ value }: { value: number | null | undefined }) {
   );
 }
 
-/** The status of a job as a list cell: a badge, and a progress bar while it trains. */
+/**
+ * The status of a job as a list cell: a badge, a progress bar while it trains, and while it
+ * waits for the scheduler its place in the queue (why it waits: on hover, and on its page).
+ */
 export function StatusCell({ status, job }: { status: string; job: Job | null }) {
+  const t = useT();
+  const position = status === "waiting" ? job?.queue_position : null;
   return (
     <div className="status-cell">
       <StatusBadge status={status} />
       {status === "training" && <ProgressBar value={job?.percentage} />}
+      {!!position && (
+        <span className="muted small" title={job?.wait_reason ?? undefined} data-testid="queue-place">
+          {t("detail.queue", { position })}
+        </span>
+      )}
     </div>
   );
 }

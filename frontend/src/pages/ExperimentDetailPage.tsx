@@ -1,18 +1,19 @@
-// An experiment: its runs side by side with their final metrics, and one metric of all
-// runs on one chart.
+// An experiment: its runs side by side with their final metrics, one metric of all runs on
+// one chart, and how many of its runs may run at once (changeable).
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { api } from "../api/client";
+import { api, errorText } from "../api/client";
 import { useJobEvents } from "../api/events";
 import type { Experiment, ExperimentRun, Graph } from "../api/types";
 import { MetricChart, type Series } from "../components/MetricChart";
 import { StatusCell } from "../components/Status";
 import { Table } from "../components/Table";
-import { Card, Empty, ErrorBox, Loading, PageHead } from "../components/ui";
+import { Card, Empty, ErrorBox, FieldMessage, Loading, PageHead } from "../components/ui";
 import { useT } from "../i18n";
 import { formatNumber } from "../lib/format";
 import { useApi, useThrottled } from "../lib/useApi";
 import { StatusCounts } from "./ExperimentsPage";
+import { parseMaxParallel } from "./train/scheduling";
 
 interface Curves {
   xName: string;
@@ -28,7 +29,7 @@ async function loadCurves(experiment: Experiment, metric: string): Promise<Curve
   const runs = await Promise.all(
     experiment.runs.map(async (r) => {
       try {
-        return { name: r.model.name, graph: await api<Graph>(`/jobs/${r.model.id}/graphs/${encodeURIComponent(graph)}`) };
+        return { name: r.model.name, graph: await api<Graph>(`/jobs/${r.model.id}/graphs/${encodeURIComponent(graph)}?max_points=500`) };
       } catch {
         return { name: r.model.name, graph: null };
       }
@@ -46,6 +47,58 @@ async function loadCurves(experiment: Experiment, metric: string): Promise<Curve
 function varyingKeys(experiment: Experiment): string[] {
   const spec = experiment.spec as { grid?: Record<string, unknown>; runs?: Record<string, unknown>[] };
   return [...new Set([...Object.keys(spec.grid ?? {}), ...(spec.runs ?? []).flatMap((r) => Object.keys(r))])];
+}
+
+/** Runs at once: shown, and changed in place (empty: no cap). */
+function MaxParallel({ experiment, onSaved }: { experiment: Experiment; onSaved: (e: Experiment) => void }) {
+  const t = useT();
+  const current = experiment.max_parallel ?? null;
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const text = draft ?? (current === null ? "" : String(current));
+  const parsed = parseMaxParallel(text);
+  const save = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const saved = await api<Experiment>(`/experiments/${experiment.id}`, { method: "PATCH", json: { max_parallel: parsed } });
+      setDraft(null);
+      onSaved(saved);
+    } catch (exc) {
+      setError(exc);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="field" data-testid="max-parallel">
+      <span>
+        {t("experiments.maxParallel")}:{" "}
+        <strong data-testid="max-parallel-value">{current === null ? t("experiments.noCap") : t("experiments.atMost", { n: current })}</strong>
+      </span>
+      <div>
+        <input
+          type="number"
+          className="narrow"
+          min={1}
+          step={1}
+          value={text}
+          placeholder={t("experiments.noCap")}
+          aria-label={t("experiments.maxParallel")}
+          aria-invalid={parsed === undefined}
+          onChange={(e) => setDraft(e.target.value)}
+          data-testid="max-parallel-input"
+        />{" "}
+        <button onClick={() => void save()} disabled={busy || parsed === undefined || parsed === current} data-testid="max-parallel-save">
+          {busy ? t("common.saving") : t("common.save")}
+        </button>
+      </div>
+      <FieldMessage kind="help">{t("experiments.maxParallelHelp")}</FieldMessage>
+      {parsed === undefined && <FieldMessage>{t("train.batchMaxParallelInvalid")}</FieldMessage>}
+      {!!error && <FieldMessage testId="max-parallel-error">{errorText(error)}</FieldMessage>}
+    </div>
+  );
 }
 
 export function ExperimentDetailPage() {
@@ -78,6 +131,9 @@ export function ExperimentDetailPage() {
     <div data-testid="experiment-detail">
       <PageHead title={e.name} sub={<StatusCounts counts={e.status_counts} />} />
       {e.description && <p>{e.description}</p>}
+      <Card>
+        <MaxParallel experiment={e} onSaved={(saved) => experiment.setData((old) => old && { ...old, max_parallel: saved.max_parallel })} />
+      </Card>
       <Card title={t("experiments.runs")} wide>
         <div className="scroll-x">
           <Table

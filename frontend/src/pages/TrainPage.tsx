@@ -13,9 +13,11 @@ import { timestamp } from "../lib/format";
 import { parseErrorOffset } from "../lib/jsonPositions";
 import { checkAgainstSchema, serverProblems } from "../lib/schema";
 import { BatchSection } from "./train/BatchSection";
-import { batchProblems, planBatch } from "./train/batch";
+import { BATCH_PROBLEMS, batchProblems, planBatch } from "./train/batch";
 import { GpuField, gpuProblem } from "./train/GpuField";
 import { HyperparameterSection, type ParsedJson } from "./train/HyperparameterSection";
+import { schedulingProblems, schedulingRequest } from "./train/scheduling";
+import { SchedulingFields } from "./train/SchedulingSection";
 import { initialForm, trainReducer } from "./train/trainForm";
 import { useKernelFor, useTrainSetup } from "./train/useTrainSetup";
 
@@ -52,7 +54,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
   const navigate = useNavigate();
   const { id } = useParams();
   const [form, dispatch] = useReducer(trainReducer, initialForm);
-  const { kernel, modelType, hpText, gpu, name, description, files, batch, trainDs, valDs, server } = form;
+  const { kernel, modelType, hpText, gpu, name, description, files, batch, scheduling, trainDs, valDs, server } = form;
   const setup = useTrainSetup(mode === "train" ? null : (id ?? null), trainDs, dispatch);
   const base = setup.base.data;
   const [stamp] = useState(() => timestamp());
@@ -77,6 +79,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
     [batch.enabled, kernel, parsed.value, plan.runs],
   );
   const gpuError = gpuProblem(kernel, gpu, t);
+  const schedulingErrors = Object.values(schedulingProblems(scheduling)).map((key) => t(key));
 
   const blockers = [
     !trainDs.length && t("train.needDataset"),
@@ -84,7 +87,8 @@ export function TrainPage({ mode }: { mode: Mode }) {
     parsed.error && t("train.invalidJson", { error: parsed.error.message }),
     problems.length > 0 && t("train.hpErrors", { count: problems.length }),
     gpuError,
-    batch.enabled && plan.problem && t(plan.problem === "name" ? "train.batchNeedsName" : plan.problem === "list" ? "train.batchListInvalid" : "train.batchEmpty"),
+    ...schedulingErrors,
+    batch.enabled && plan.problem && t(BATCH_PROBLEMS[plan.problem]),
     runProblems[0],
   ].filter(Boolean) as string[];
 
@@ -107,6 +111,7 @@ export function TrainPage({ mode }: { mode: Mode }) {
         hyperparameters: parsed.value,
         extra_files: extra,
         gpu_count: Number(gpu),
+        ...schedulingRequest(scheduling),
       };
       if (batch.enabled && mode === "train") {
         const experiment = await post<Experiment>("/experiments", { name: batch.name, description, base: request, ...plan.body });
@@ -216,6 +221,9 @@ export function TrainPage({ mode }: { mode: Mode }) {
             <FieldMessage kind="help">{t("train.extraFilesHelp")}</FieldMessage>
           </label>
           <GpuField kernel={kernel} value={gpu} onChange={(value) => dispatch({ type: "gpuEdited", gpu: value })} serverErrors={errorsFor(server.errors, "gpu_count")} />
+        </Card>
+        <Card title={t("train.scheduling")}>
+          <SchedulingFields value={scheduling} onChange={(changes) => dispatch({ type: "schedulingEdited", changes })} serverErrors={server.errors} />
         </Card>
       </div>
       <ErrorBox error={form.error} />

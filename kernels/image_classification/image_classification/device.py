@@ -10,10 +10,13 @@ from torch import nn
 
 
 def cpu_budget() -> int:
-    """CPUs this process may really use: its affinity, capped by a cgroup CPU quota.
+    """CPUs this process may really use: its affinity, capped by a cgroup CPU quota and by
+    `OMP_NUM_THREADS` when it is set (the platform sets it to the CPUs the job was given).
 
     Containers limit CPU by quota, not affinity; left alone torch starts one thread per
-    host core and the threads then fight over the quota.
+    host core and the threads then fight over the quota. Several runs of one machine fight
+    the same way unless each keeps to its share: two runs of two threads each on two cores
+    took three times as long as one after the other.
     """
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     try:
@@ -22,6 +25,9 @@ def cpu_budget() -> int:
             count = min(count, max(1, int(int(quota) / int(period))))
     except (OSError, ValueError):
         pass
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    if omp.strip().isdigit():
+        count = min(count, int(omp))
     return max(1, count)
 
 

@@ -16,6 +16,7 @@ from vlad.cli.commands import (
     kernels,
     models,
     projects,
+    queue,
     token,
     validations,
 )
@@ -28,6 +29,7 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 app.add_typer(validations.app, name="validations")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(queue.app, name="queue")
 app.add_typer(token.app, name="token")
 app.add_typer(projects.app, name="projects")
 # The DLaaS way (seed 003): `vlad train MODEL.zip MANIFEST.yaml`, `vlad list trained-models`, ...

@@ -1,13 +1,39 @@
-"""A training request as `vlad models train|retrain|continue` and `vlad experiments create` send it."""
+"""A training request as `vlad models train|retrain|continue` and `vlad experiments create` send it,
+and the scheduler's options of every job submitted (validations' too)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from vlad.cli import output
 from vlad.cli.client import CliError
 from vlad.cli.options import hyperparameters
+
+# No bounds here: the API states them (-100..100; above 0 for admins) in its refusal.
+PriorityOpt = Annotated[
+    int,
+    typer.Option(
+        help="The scheduler's priority, -100..100, higher first; above 0 needs an admin token.",
+    ),
+]
+CpusOpt = Annotated[
+    float | None, typer.Option(help="CPUs the job needs (default: the kernel's resources.cpus, or 1).")
+]
+MemoryOpt = Annotated[
+    float | None, typer.Option("--memory-gb", help="Memory the job needs in GB (default: the kernel's).")
+]
+
+
+def job_resources(priority: int, cpus: float | None, memory_gb: float | None) -> dict[str, Any]:
+    """The scheduler's part of a TrainRequest or ValidateRequest; unset ones left to the kernel."""
+    return {
+        "priority": priority,
+        **({"cpus": cpus} if cpus is not None else {}),
+        **({"memory_gb": memory_gb} if memory_gb is not None else {}),
+    }
 
 
 def train_body(
@@ -23,6 +49,9 @@ def train_body(
     hyperparameters_file: Path | None,
     gpus: int | None,
     extra_files: list[Path] | None,
+    priority: int = 0,
+    cpus: float | None = None,
+    memory_gb: float | None = None,
 ) -> dict[str, Any]:
     """A TrainRequest body; extra files are uploaded first, since the request names their ids."""
     return {
@@ -35,6 +64,7 @@ def train_body(
         "hyperparameters": hyperparameters(hyperparameters_file, settings),
         "extra_files": [api.upload_file(p) for p in extra_files or []],
         "gpu_count": gpus,
+        **job_resources(priority, cpus, memory_gb),
     }
 
 

@@ -6,7 +6,7 @@ from these models only, so nothing is invented on the wire.
 """
 
 from vlad.contract.hyperparameters import SchemaViolation, check_hyperparameters
-from vlad.contract.manifest import GpuRange, KernelManifest
+from vlad.contract.manifest import GpuRange, KernelManifest, Resources
 from vlad.contract.metrics import MetricSeries, format_metric_row, parse_metric_csv
 from vlad.contract.status import (
     STATUS_FOR_CMD,
@@ -29,6 +29,7 @@ __all__ = [
     "GpuRange",
     "KernelManifest",
     "MetricSeries",
+    "Resources",
     "ModelJson",
     "Operation",
     "SchemaViolation",

@@ -39,6 +39,16 @@ class GpuRange(BaseModel):
             )
 
 
+class Resources(BaseModel):
+    """What one run needs besides GPUs; the platform's scheduler counts it (SPEC section 3).
+    Absent: 1 CPU, no memory bound."""
+
+    model_config = ConfigDict(extra="allow")
+
+    cpus: float = Field(default=1.0, gt=0, le=1024)
+    memory_gb: float | None = Field(default=None, gt=0, le=65536)
+
+
 class KernelManifest(BaseModel):
     """What a kernel declares about itself. Checked fully when it is loaded."""
 
@@ -52,6 +62,7 @@ class KernelManifest(BaseModel):
     training_types: list[Annotated[str, Field(pattern=TRAINING_TYPE)]] = Field(min_length=1)
     # Where a kernel sets no range, the GPU count is fixed at 1.
     supported_gpu_count: GpuRange = Field(default_factory=GpuRange)
+    resources: Resources = Field(default_factory=Resources)
     model_types: dict[str, dict[str, Any]] = Field(min_length=1)
     schema_: dict[str, Any] = Field(alias="schema")
 

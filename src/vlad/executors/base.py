@@ -31,6 +31,8 @@ class JobSpec:
     temp_path: Path  # emptied by `cleanup`
     mounts: tuple[Path, ...] = ()  # folders the job reads or writes (dataset, output, base model)
     gpu_count: int = 0
+    cpus: float = 1.0  # the CPUs the scheduler counted for it; its thread limits follow
+    memory_gb: float | None = None  # the memory counted for it; None: no bound
     env: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -40,10 +42,22 @@ class JobSpec:
 
 
 class JobState(StrEnum):
-    QUEUED = "queued"  # waiting for GPUs
+    QUEUED = "queued"  # waiting for GPUs (a moment, see `Executor`), or for a cluster to place it
     RUNNING = "running"
     EXITED = "exited"  # ended; `exit_code` says how
     UNKNOWN = "unknown"  # this executor has no such job (never submitted, or already gone)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What an executor can run at once, for the platform's scheduler. None: not counted
+    (no bound, or one the executor cannot tell)."""
+
+    cpus: float | None = None
+    memory_gb: float | None = None
+    gpus: int | None = None
+    jobs: int | None = None  # jobs in flight (a cap set for a cluster)
+    where: str = ""  # in words, for the queue view: "this machine", "Ray cluster at ..."
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,12 @@ class Executor(abc.ABC):
       VANISHED, CANNOT_START).
     - Jobs outlive the executor: a platform killed or closed leaves them running, and a
       new executor takes them back with `recover`.
+    - Which job starts, where and when is decided by the platform's scheduler
+      (vlad.server.services.scheduling) from `capacity`: an executor starts what it is
+      handed. Its own GPU queue (local, docker) is a safety net for the moment the
+      scheduler cannot see, when a job's final status has arrived but its process has not
+      yet exited and freed its GPU ids; a cluster (Ray, Kubernetes) may still hold a job
+      pending while it places it.
 
     Each executor is built from the platform's settings with `from_settings`, or directly
     from its constructor's keywords (tests, tools).
@@ -92,7 +112,8 @@ class Executor(abc.ABC):
 
     @abc.abstractmethod
     def submit(self, spec: JobSpec) -> RunStatus:
-        """Start the job, or queue it until enough GPUs are free. Returns at once.
+        """Start the job, or queue it until enough GPUs are free (the platform's scheduler hands
+        over only jobs that fit, so a queue here lasts a moment). Returns at once.
 
         Idempotent: submitting a job id the executor already knows returns its status and
         starts nothing. A job needing no GPU never waits for one. Raises ValueError when the
@@ -146,6 +167,13 @@ class Executor(abc.ABC):
     def gpu_capacity(self) -> int | None:
         """How many GPUs this executor can ever hand out; None when it cannot tell (a cluster)."""
         return None
+
+    def capacity(self) -> Capacity:
+        """What the platform's scheduler may place here at once, counted against the jobs it
+        has placed (their `JobSpec` cpus, memory_gb, gpu_count). Fast (it caches a cluster's
+        answer for a few seconds); never raises for a cluster that is down (it answers its
+        last known capacity, or nothing counted). By default only the GPUs are counted."""
+        return Capacity(gpus=self.gpu_capacity())
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release the executor's own resources (threads, connections). Jobs keep running, and

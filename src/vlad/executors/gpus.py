@@ -1,6 +1,10 @@
 """GPU allocation with a first-in, first-out queue of the jobs that wait for GPUs.
 
 Shared by the executors that hand out a machine's GPU ids themselves (local, docker).
+The platform's scheduler decides which job starts, counting GPUs from its database, and
+hands over only jobs that fit; this queue covers the moment it cannot see: a job whose
+final status has arrived before its process exited still holds its GPU ids, and the next
+job waits here for them.
 """
 
 from __future__ import annotations

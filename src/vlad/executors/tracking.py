@@ -3,9 +3,14 @@
 Every executor keeps, in the platform's process, a record of each job handed to it or
 found again by `recover` (`TrackedJob`), and answers `status`, `logs`, `cleanup`,
 `recover` and `close` from that table the same way (`TrackingExecutor`). Two kinds differ
-in how a job starts: `PooledExecutor` hands out this machine's GPU ids itself through a
-FIFO queue (local, docker); `ClusterExecutor` hands the job to a cluster that schedules
-its GPUs (ray, kubernetes).
+in how a job starts: `PooledExecutor` hands out this machine's GPU ids itself (local,
+docker); `ClusterExecutor` hands the job to a cluster that schedules its GPUs (ray,
+kubernetes).
+
+Which job starts, where and when is the platform's scheduler's to decide
+(vlad.server.services.scheduling), from each executor's `capacity`: an executor starts
+what it is handed. The GPU queue of `PooledExecutor` remains as a safety net for a moment
+the scheduler cannot see (a job's final status arrived, its process has not yet exited).
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ import abc
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from vlad.executors.base import Executor, JobSpec, JobState, RunStatus, pick
+from vlad.executors.base import Capacity, Executor, JobSpec, JobState, RunStatus, pick
 from vlad.executors.common import STOPPED, empty_folder
 from vlad.executors.gpus import GpuPool
 from vlad.executors.logfile import log_lines
+from vlad.executors.machine import usable_cpus, usable_memory_gb
 
 logger = logging.getLogger(__name__)
 
@@ -173,23 +180,61 @@ class TrackingExecutor(Executor, Generic[JobT]):
 
 
 class PooledExecutor(TrackingExecutor[PooledJobT]):
-    """An executor handing out this machine's GPU ids itself (`GpuPool`: first in, first
-    out). A job is started by `_launch` once it holds its GPUs; `_finish` records its end,
-    frees its GPUs and starts the jobs now at the head of the queue."""
+    """An executor of one machine, handing out its GPU ids itself (`GpuPool`). A job is
+    started by `_launch` once it holds its GPUs; `_finish` records its end, frees its GPUs
+    and starts the jobs now at the head of the queue.
 
-    def __init__(self, gpus: Sequence[str] | None, grace_seconds: float) -> None:
+    Its capacity is the machine's: `cpus` and `memory_gb` (GiB) when given (VLAD_CPUS,
+    VLAD_MEMORY_GB), else what the machine offers (`_machine`), and its GPU ids. The
+    scheduler hands it only jobs that fit, so its GPU queue is seldom more than a moment.
+    """
+
+    where = "this machine"  # in words, for the scheduler's queue view
+
+    def __init__(
+        self,
+        gpus: Sequence[str] | None,
+        grace_seconds: float,
+        cpus: float | None = None,
+        memory_gb: float | None = None,
+    ) -> None:
         super().__init__(grace_seconds)
         self._pool = GpuPool([str(g) for g in gpus or []])
+        self._cpus, self._memory_gb = cpus, memory_gb
 
     @classmethod
     def options_from(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
-        return {**super().options_from(settings), **pick(settings, gpus="gpus")}
+        return {
+            **super().options_from(settings),
+            **pick(settings, gpus="gpus", cpus="cpus", memory_gb="memory_gb"),
+        }
 
     def gpu_capacity(self) -> int:
         return len(self._pool.gpu_ids)
 
+    def capacity(self) -> Capacity:
+        cpus, memory_gb = self._machine
+        return Capacity(
+            cpus=self._cpus if self._cpus is not None else cpus,
+            memory_gb=self._memory_gb if self._memory_gb is not None else memory_gb,
+            gpus=self.gpu_capacity(),
+            where=self.where,
+        )
+
+    def _fit(self, spec: JobSpec) -> JobSpec:
+        """The job as it runs here: CPUs beyond all this executor has count as all of it, as
+        the scheduler counts them, so that its thread pools do not outnumber the cores."""
+        most = self.capacity().cpus
+        return replace(spec, cpus=most) if most is not None and spec.cpus > most else spec
+
+    @cached_property
+    def _machine(self) -> tuple[float | None, float | None]:
+        """(CPUs, memory in GiB) that jobs may use where this executor runs them; asked once."""
+        return usable_cpus(), usable_memory_gb()
+
     def submit(self, spec: JobSpec) -> RunStatus:
         self._check(spec)
+        spec = self._fit(spec)
         with self._lock:
             if spec.job_id not in self._jobs:
                 gpus = self._pool.request(spec.job_id, spec.gpu_count)

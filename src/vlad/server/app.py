@@ -18,6 +18,7 @@ from vlad.server.routers import (
     kernels,
     models,
     projects,
+    queue,
     system,
     tokens,
     validations,
@@ -51,6 +52,7 @@ def create_app(platform: Platform) -> FastAPI:
         validations,
         experiments,
         jobs,
+        queue,
         dlaas,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -36,15 +36,6 @@ def get_session(platform: PlatformDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_new_jobs(platform: PlatformDep) -> NewJobs:
-    settings = platform.settings
-    return NewJobs(settings.jobs_dir, settings.executor, platform.uploads_dir, platform.launch)
-
-
-# What the services that create jobs need of the platform (never the platform itself).
-NewJobsDep = Annotated[NewJobs, Depends(get_new_jobs)]
-
-
 def get_caller(
     session: SessionDep,
     platform: PlatformDep,
@@ -71,6 +62,17 @@ def _unauthorized(reason: str) -> HTTPException:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_new_jobs(platform: PlatformDep, caller: CallerDep) -> NewJobs:
+    settings = platform.settings
+    return NewJobs(
+        settings.jobs_dir, settings.executor, platform.uploads_dir, platform.launch, admin=caller.is_admin
+    )
+
+
+# What the services that create jobs need of the platform (never the platform itself).
+NewJobsDep = Annotated[NewJobs, Depends(get_new_jobs)]
 
 
 def get_project(caller: CallerDep) -> Project:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -43,6 +44,11 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     project_key: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The scheduler's rules for this project's jobs (services.scheduling): its weight in the
+    # fair share, and quotas (None: none) of GPUs and of jobs running at once.
+    share: Mapped[float] = mapped_column(Float, default=1.0)
+    quota_gpus: Mapped[int | None] = mapped_column(Integer)
+    quota_running: Mapped[int | None] = mapped_column(Integer)
 
 
 class ApiToken(Base):
@@ -95,6 +101,7 @@ class Experiment(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     spec: Mapped[dict[str, Any]]  # how the runs were generated (list or grid)
+    max_parallel: Mapped[int | None] = mapped_column(Integer)  # runs at once; None: no cap
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -113,9 +120,22 @@ class Job(Base):
     message: Mapped[str | None] = mapped_column(Text)
     exit_code: Mapped[int | None] = mapped_column(Integer)
     gpu_count: Mapped[int] = mapped_column(Integer, default=0)
+    cpus: Mapped[float] = mapped_column(Float, default=1.0)
+    memory_gb: Mapped[float | None] = mapped_column(Float)
     job_dir: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20), default="platform")  # platform | dlaas
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The scheduler's queue (services.scheduling): a waiting job is prepared (its files
+    # written), then placed (handed to its executor). Higher priority goes first.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    experiment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="SET NULL"), index=True
+    )
+    extra_files: Mapped[list[Any] | None]  # uploaded files copied into its etc/ when prepared
+    prepared_at: Mapped[datetime | None]
+    placed_at: Mapped[datetime | None]
+    queue_position: Mapped[int | None] = mapped_column(Integer)  # 1: next; while not placed
+    wait_reason: Mapped[str | None] = mapped_column(Text)  # why it is not placed yet
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +168,8 @@ class Model(Base):
     )
     model_path: Mapped[str] = mapped_column(Text)  # the folder holding the model's files
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last value of each metric, stored when its run ends (None: not stored yet).
+    final_metrics: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     job: Mapped[Job | None] = relationship(lazy="joined", foreign_keys=[job_id])
@@ -173,3 +195,16 @@ class Validation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     job: Mapped[Job] = relationship(lazy="joined")
+
+
+# Indexes that match the list queries' filters and sort (migration 0006): a project's
+# models newest first (services.model_registry), by training type too; an experiment's
+# runs by name (services.experiments); experiments and validations newest first; datasets
+# of one training type by name.
+Index("ix_models_project_id_created_at", Model.project_id, Model.created_at)
+Index("ix_models_project_id_training_type", Model.project_id, Model.training_type, Model.created_at)
+Index("ix_models_experiment_id_name", Model.experiment_id, Model.name)
+Index("ix_experiments_project_id_created_at", Experiment.project_id, Experiment.created_at)
+Index("ix_validations_project_id_created_at", Validation.project_id, Validation.created_at)
+Index("ix_validations_model_id_created_at", Validation.model_id, Validation.created_at)
+Index("ix_datasets_project_id_training_type_name", Dataset.project_id, Dataset.training_type, Dataset.name)

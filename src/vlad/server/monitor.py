@@ -1,5 +1,6 @@
-"""Watches the executors' jobs: a kernel that ends without `training_done` or `training_error`
-has terminated abnormally; a job that has ended gets its resources released.
+"""Watches the jobs handed to executors (placed by the scheduler): a kernel that ends
+without `training_done` or `training_error` has terminated abnormally; a job that has
+ended gets its resources released.
 
 No verdict while the status stream is behind: a process seen to exit at time T is judged
 only once the consumer has applied every message queued before T (`drained_at`). While the
@@ -16,6 +17,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -95,6 +97,9 @@ class JobMonitor:
         self._unknown: dict[str, float] = {}
         self._noted: set[str] = set()  # jobs whose message says their last status is awaited
         self._to_release: set[str] = set()
+        # Called with a job's id once its process has ended and its resources are released
+        # (a stopped kernel may write until then: its final metrics are read again).
+        self.on_released: Callable[[str], None] = lambda job_id: None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -123,7 +128,9 @@ class JobMonitor:
     def check(self) -> None:
         with self.launcher.db.session() as session:
             active = session.execute(
-                select(Job.id, Job.executor, Job.job_dir).where(Job.status.in_([s.value for s in ACTIVE]))
+                select(Job.id, Job.executor, Job.job_dir).where(
+                    Job.status.in_([s.value for s in ACTIVE]), Job.placed_at.is_not(None)
+                )
             ).all()
         now = time.monotonic()
         for job_id, executor_name, job_dir in active:
@@ -263,3 +270,4 @@ class JobMonitor:
             self.launcher.executors[executor_name].cleanup(job_id)
             with self._lock:
                 self._to_release.discard(job_id)
+            self.on_released(job_id)

@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote, urlparse
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vlad.executors import Executor, executor_from_settings
 from vlad.server.db import Database
@@ -16,6 +16,8 @@ from vlad.server.ingestion.batch import BatchResult
 from vlad.server.ingestion.consumer import StatusConsumer
 from vlad.server.models import Job, utcnow
 from vlad.server.monitor import JobMonitor
+from vlad.server.scheduler import Scheduler
+from vlad.server.services import final_metrics
 from vlad.server.services.dlaas_lifecycle import DlaasLifecycle
 from vlad.server.services.jobs import BrokerInfo, JobLauncher
 from vlad.server.services.presenters import aware
@@ -70,14 +72,17 @@ class Platform:
         s3 = settings.s3_connection()
         store = ObjectStore(s3, settings.s3_workers) if s3 else None
         self.launcher = JobLauncher(self.db, self.executors, broker, self.uploads_dir, store)
-        self.launcher.notify = self.notify
+        self.launcher.notify = self._changed
+        self.scheduler = Scheduler(self.launcher, settings.scheduler_interval_seconds, on_change=self.notify)
         self.dlaas = DlaasLifecycle(self.db, self.executors, settings, self.uploads_dir)
         self.launcher.stagers["dlaas"] = self.dlaas.stage_data
         self.consumer = StatusConsumer(
             self.db, broker_url, settings.status_queue, on_applied=self._on_applied
         )
         self.monitor = JobMonitor(self.launcher, settings.exit_grace_seconds, stream=self.consumer)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlad-launch")
+        self.monitor.on_released = lambda job_id: final_metrics.record(self.db, [job_id])
+        # Preparing jobs (staging datasets, which may download them) before they queue.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlad-prepare")
 
     @property
     def uploads_dir(self):  # type: ignore[no-untyped-def]
@@ -89,11 +94,14 @@ class Platform:
         if not self.consumer.connected.wait(wait_for_broker):
             log.warning("the broker did not answer within %.0fs; still trying", wait_for_broker)
         self.monitor.start()
+        self.scheduler.start()
+        self.scheduler.wake()
         self.dlaas.start()
         return self
 
     def stop(self) -> None:
         self.dlaas.stop()
+        self.scheduler.stop()
         self.monitor.stop()
         self.consumer.stop()
         self._pool.shutdown(wait=True)
@@ -102,14 +110,19 @@ class Platform:
         self.db.dispose()
 
     def recover(self) -> None:
-        """Take back the jobs that were active when the platform last stopped."""
+        """Take back the jobs that were active when the platform last stopped: those handed
+        to an executor from it; those not yet prepared are prepared again. The others are
+        still in the queue (the scheduler's next pass sees them)."""
         with self.db.session() as session:
             jobs = session.execute(
-                select(Job.id, Job.executor).where(Job.status.in_([s.value for s in ACTIVE]))
+                select(Job.id, Job.executor, Job.prepared_at, Job.placed_at).where(
+                    Job.status.in_([s.value for s in ACTIVE])
+                )
             ).all()
         by_executor: dict[str, list[str]] = {}
-        for job_id, executor in jobs:
-            by_executor.setdefault(executor, []).append(job_id)
+        for job_id, executor, _prepared, placed in jobs:
+            if placed is not None:
+                by_executor.setdefault(executor, []).append(job_id)
         for name, job_ids in by_executor.items():
             specs = [self.launcher.spec(job_id) for job_id in job_ids]
             try:
@@ -123,31 +136,59 @@ class Platform:
                 name,
                 {k: v.state.value for k, v in statuses.items()},
             )
+        unprepared = [
+            job_id for job_id, _executor, prepared, placed in jobs if prepared is None and placed is None
+        ]
+        for job_id in unprepared:
+            self._pool.submit(self._prepare, job_id)
 
     def launch(self, job_ids: list[str], extra_files: list[str] | None = None) -> None:
-        """Start created jobs in the background (staging may take a while)."""
+        """Queue created jobs: each is prepared in the background (staging may take a while),
+        then waits for the scheduler. `extra_files` are kept with the jobs until then."""
+        if extra_files:
+            with self.db.session() as session:
+                session.execute(update(Job).where(Job.id.in_(job_ids)).values(extra_files=list(extra_files)))
         for job_id in job_ids:
-            self._pool.submit(self.launcher.launch, job_id, extra_files)
+            self._pool.submit(self._prepare, job_id)
+
+    def _prepare(self, job_id: str) -> None:
+        if self.launcher.prepare_job(job_id):
+            self.scheduler.wake()
 
     def stop_job(self, job_id: str) -> bool:
-        """Stop a waiting or running job: `stopped` at once, SIGTERM then SIGKILL to its process."""
+        """Stop a waiting or running job: `stopped` at once; one handed to its executor gets
+        SIGTERM, then SIGKILL (one still in the queue only leaves it; `JobLauncher.submit`
+        cancels one stopped while it was being handed over)."""
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None or job.status not in ACTIVE:
                 return False
             job.status, job.message = JobStatus.STOPPED.value, "Stopped by the user."
             job.finished_at = job.updated_at = utcnow()
-            executor = self.executors[job.executor]
-        executor.cancel(job_id, self.settings.stop_grace_seconds)
-        self.monitor.release_when_exited([job_id])
-        self.notify([job_id])
+            job.queue_position = job.wait_reason = None
+            placed, executor_name = job.placed_at is not None, job.executor
+        if placed:
+            self.executors[executor_name].cancel(job_id, self.settings.stop_grace_seconds)
+            self.monitor.release_when_exited([job_id])
+        self._changed([job_id])
         return True
 
     def _on_applied(self, result: BatchResult) -> None:
         ended = [job_id for job_id, state in result.changed.items() if state.status in TERMINAL]
         if ended:
             self.monitor.release_when_exited(ended)
+            self._ended(ended)
         self.notify(list(result.changed))
+
+    def _changed(self, job_ids: list[str]) -> None:
+        """Jobs changed outside the status stream (failed, stopped): their end frees room."""
+        self._ended(job_ids)
+        self.notify(job_ids)
+
+    def _ended(self, job_ids: list[str]) -> None:
+        """Jobs that may have ended: the scheduler looks again, their final metrics are kept."""
+        self.scheduler.wake()
+        final_metrics.record(self.db, job_ids)
 
     def notify(self, job_ids: list[str]) -> None:
         with self.db.session() as session:
@@ -167,6 +208,10 @@ def job_event(job: Job) -> dict:  # type: ignore[type-arg]
         "step": job.step,
         "message": job.message,
         "exit_code": job.exit_code,
+        "priority": job.priority,
+        "queue_position": job.queue_position if job.placed_at is None else None,
+        "wait_reason": job.wait_reason if job.placed_at is None else None,
+        "placed_at": aware(job.placed_at).isoformat() if job.placed_at else None,
         "started_at": aware(job.started_at).isoformat() if job.started_at else None,
         "finished_at": aware(job.finished_at).isoformat() if job.finished_at else None,
     }

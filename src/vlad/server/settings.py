@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     # GPU ids this machine may hand out, e.g. "0,1"; empty: no GPUs, kernels use the CPU.
     gpus: Annotated[list[str], NoDecode] = Field(default_factory=list)
     executor: str = "local"
+    # What the scheduler may hand out on this machine (local and docker executors); empty:
+    # the machine's cores and memory as the operating system reports them.
+    cpus: float | None = Field(default=None, gt=0)
+    memory_gb: float | None = Field(default=None, gt=0)
+    # How often the scheduler looks at its queue even when nothing told it to (seconds).
+    scheduler_interval_seconds: float = Field(default=2.0, gt=0)
     # docker: the Docker Engine API (empty: $DOCKER_HOST or the default socket; Podman's
     # service: unix:///run/podman/podman.sock); the containers' network ("host": kernels
     # reach the broker as the platform does; empty: the engine's default bridge); host
@@ -42,6 +48,7 @@ class Settings(BaseSettings):
     kubernetes_namespace: str = "default"
     kubernetes_data_claim: str | None = None
     kubernetes_active_deadline_seconds: int | None = None  # empty: no limit
+    kubernetes_max_jobs: int | None = Field(default=None, ge=1)  # jobs in flight; empty: no cap
     # ray: the cluster's dashboard (Jobs API); its nodes see the data folder at the same path.
     ray_address: str = "http://127.0.0.1:8265"
     ray_python: str | None = None  # a bare `python` in a kernel's command; empty: the platform's

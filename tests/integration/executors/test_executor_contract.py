@@ -73,6 +73,8 @@ elif env.get("KERNEL_ON_TERM") == "ignore":
 config = json.loads(Path(env["VLAD_TRAINING_CONFIG"]).read_text())
 say(f"start {os.getpid()}")
 say("CUDA_VISIBLE_DEVICES=" + env.get("CUDA_VISIBLE_DEVICES", "<unset>"))
+for name in filter(None, env.get("KERNEL_SHOW", "").split(",")):
+    say(f"{name}=" + env.get(name, "<unset>"))
 for i in range(int(env.get("KERNEL_LINES", "0"))):
     say(f"line {i + 1}")
 temp = Path(config["temp_path"])
@@ -150,6 +152,9 @@ def make_job(
         wait: bool = False,
         on_term: str = "",
         gpu_count: int = 0,
+        cpus: float = 1.0,
+        memory_gb: float | None = None,
+        show: tuple[str, ...] = (),
     ) -> JobSpec:
         job_id = f"{name}-{uuid.uuid4().hex[:8]}"
         job_dir = tmp_path / "jobs" / job_id
@@ -158,6 +163,8 @@ def make_job(
         config = job_dir / "vlad_training.json"
         config.write_text(json.dumps({"temp_path": str(temp)}))
         env = {"KERNEL_EXIT": str(exit_code), "KERNEL_LINES": str(lines), "KERNEL_ON_TERM": on_term}
+        if show:
+            env["KERNEL_SHOW"] = ",".join(show)  # the kernel prints these variables
         if wait:
             env["KERNEL_WAIT_FOR"] = str(job_dir / "release")
         spec = JobSpec(
@@ -169,6 +176,8 @@ def make_job(
             job_dir=job_dir,
             temp_path=temp,
             gpu_count=gpu_count,
+            cpus=cpus,
+            memory_gb=memory_gb,
             env=env,
         )
         if executor_factory.profile.image:
@@ -375,6 +384,30 @@ def test_a_job_it_does_not_know_is_no_error(executor_factory):
     assert list(executor.logs("no-such-job", follow=True)) == []
     executor.cancel("no-such-job")
     executor.cleanup("no-such-job")
+
+
+def test_capacity_is_told_at_once(executor_factory):
+    executor = executor_factory(gpus=["0", "1"])  # a cluster's: 2 GPUs on its worker
+    before = time.monotonic()
+    capacity = executor.capacity()
+    assert time.monotonic() - before < 5
+    assert capacity.gpus == 2 and capacity.jobs is None and capacity.where
+    assert capacity.cpus is not None and capacity.cpus > 0
+    assert capacity.memory_gb is not None and capacity.memory_gb > 0
+    before = time.monotonic()
+    assert executor.capacity() == capacity  # asked again at once: no slower
+    assert time.monotonic() - before < 0.5
+
+
+def test_a_jobs_thread_limits_follow_its_cpus(executor_factory, make_job, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")  # the platform's own: not the kernel's
+    executor = executor_factory()
+    threads = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    spec = make_job(cpus=2, memory_gb=0.5, show=threads)
+    executor.submit(spec)
+    assert wait_for_state(executor, spec, EXITED).exit_code == 0
+    most = executor.capacity().cpus or 2  # a job asking more than all counts as asking all
+    assert {f"{name}={int(min(2, most))}" for name in threads} <= set(log_text(executor, spec))
 
 
 def test_gpus_are_handed_out_and_jobs_wait_for_them_in_order(executor_factory, make_job):

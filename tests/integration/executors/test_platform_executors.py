@@ -116,3 +116,31 @@ def test_stopping_a_job_stops_its_container(api, kernels, podman_service):
         lambda _: "remove" in container_events(podman_service, model["id"]),
         timeout=30,
     )
+
+
+def test_the_scheduler_runs_no_more_containers_than_the_engine_has_cpus(api, kernels):
+    runs = 4
+    experiment = api.ok(
+        "POST",
+        "/experiments",
+        json={
+            "name": "docker-capacity",
+            "base": {"kernel": kernels["docker"], "training_datasets": ["digits"]},
+            "runs": [{"steps": 6, "sleep": 0.2} for _ in range(runs)],
+        },
+    )
+    ids = {run["model"]["id"] for run in experiment["runs"]}
+    most, reasons, capacity = 0, set(), None
+    while True:
+        queue = api.ok("GET", "/queue")
+        capacity = next(e for e in queue["executors"] if e["name"] == "docker")["capacity"]["cpus"]
+        ours = [j for j in queue["jobs"] if j["id"] in ids]
+        if not ours:
+            break
+        most = max(most, sum(j["state"] in ("starting", "running") for j in ours))
+        reasons |= {j["wait_reason"] for j in ours if j["wait_reason"]}
+    assert capacity is not None and most <= capacity
+    if capacity < runs:
+        assert any(r.startswith("needs 1 CPU, 0 free on the container engine") for r in reasons), reasons
+    finished = api.ok("GET", f"/experiments/{experiment['id']}")
+    assert finished["status_counts"] == {"done": runs}

@@ -1,6 +1,7 @@
 """The Ray executor on a real two-node Ray cluster, inside a private network namespace.
 
-One test runs the shared contract suite for Ray in a pytest of its own under `unshare`
+One test runs the shared contract suite for Ray, and the Ray executor's resource tests
+(test_ray_cluster_resources.py), in a pytest of their own under `unshare`
 (new network, PID and mount namespaces); inside, the `ray_address` fixture starts the
 cluster: a head node and a worker declaring 2 GPUs. When that pytest ends, so does every
 process of its PID namespace.
@@ -44,6 +45,7 @@ def test_the_ray_suite_in_a_private_network_namespace(tmp_path: Path) -> None:
         "-q",
         f"--basetemp={tmp_path / 'inside'}",
         str(HERE / "test_executor_contract.py"),
+        str(HERE / "test_ray_cluster_resources.py"),
     ]
     env = {**os.environ, RAY_TESTS_ENV: "inside"}
     done = subprocess.run(

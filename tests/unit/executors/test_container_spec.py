@@ -98,3 +98,20 @@ def test_a_kernel_without_an_image_is_refused(spec):
 def test_container_names_are_valid():
     assert container_name("model-1a2b") == "vlad-model-1a2b"
     assert container_name("a b/c") == "vlad-a-b-c"
+
+
+@pytest.mark.parametrize(
+    ("cpus", "memory_gb", "engine_cpus", "nano_cpus", "mem_limit"),
+    [
+        (1.0, None, None, 1_000_000_000, None),  # no memory bound: none set
+        (2.5, 1.5, 8, 2_500_000_000, int(1.5 * 2**30)),
+        (32, 0.25, 4, 4_000_000_000, 2**28),  # more than the engine has: all of it (Docker refuses more)
+    ],
+)
+def test_the_jobs_cpus_and_memory_bound_its_container(
+    spec, cpus, memory_gb, engine_cpus, nano_cpus, mem_limit
+):
+    job = JobSpec(**{**spec.__dict__, "cpus": cpus, "memory_gb": memory_gb})
+    kwargs = create_kwargs(job, (), ContainerOptions(), log_base=0, engine_cpus=engine_cpus)
+    assert kwargs["nano_cpus"] == nano_cpus and kwargs.get("mem_limit") == mem_limit
+    assert kwargs["environment"]["OMP_NUM_THREADS"] == str(max(1, int(cpus)))

@@ -20,11 +20,13 @@ class Case:
 
 
 CASES = [
-    Case("local", {"gpus": ["0", "1"]}),
+    Case("local", {"gpus": ["0", "1"], "cpus": 6.0, "memory_gb": 12.5}),
     Case(
         "docker",
         {
             "gpus": ["0", "1"],
+            "cpus": 6.0,
+            "memory_gb": 12.5,
             "base_url": "unix:///run/podman/podman.sock",
             "network_mode": "host",
             "extra_mounts": ["/usr"],
@@ -39,6 +41,7 @@ CASES = [
             "data_claim": "vlad-data",
             "data_path": "<data_dir>",
             "active_deadline_seconds": 600,
+            "max_jobs": 5,
         },
     ),
     Case("ray", {"address": "http://ray-head:8265", "python": "python", "autoscaling": True}),
@@ -50,6 +53,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
         gpus=["0", "1"],
+        cpus=6,
+        memory_gb=12.5,
         stop_grace_seconds=3.0,
         docker_base_url="unix:///run/podman/podman.sock",
         docker_extra_mounts=["/usr"],
@@ -58,6 +63,7 @@ def settings(tmp_path: Path) -> Settings:
         kubernetes_namespace="vlad",
         kubernetes_data_claim="vlad-data",
         kubernetes_active_deadline_seconds=600,
+        kubernetes_max_jobs=5,
         ray_address="http://ray-head:8265",
         ray_python="python",
         ray_autoscaling=True,

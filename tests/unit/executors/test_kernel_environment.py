@@ -11,7 +11,9 @@ import pytest
 
 from vlad.executors import JobSpec
 from vlad.executors.docker.container import ContainerOptions, create_kwargs
+from vlad.executors.kubernetes.manifests import environment as kubernetes_environment
 from vlad.executors.local.process import kernel_env, start_supervised
+from vlad.executors.ray.entry import environment as ray_environment
 
 SECRETS = {
     "VLAD_S3_SECRET_ACCESS_KEY": "s3-secret",
@@ -25,11 +27,19 @@ ALLOWED = {
     "HOME": "/home/k",
     "LANG": "C.UTF-8",
     "LC_ALL": "C",
-    "OMP_NUM_THREADS": "2",
 }
+# The platform's own thread limits, which a kernel must not inherit: its CPUs set them.
+PLATFORM_THREADS = {"OMP_NUM_THREADS": "8", "MKL_NUM_THREADS": "8"}
+THREAD_LIMITS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 
 
-def spec(tmp_path: Path, command: list[str] | None = None) -> JobSpec:
+def spec(tmp_path: Path, command: list[str] | None = None, cpus: float = 1.0, **env: str) -> JobSpec:
     return JobSpec(
         job_id="model-1",
         command=command or ["python", "-m", "kernel"],
@@ -38,13 +48,14 @@ def spec(tmp_path: Path, command: list[str] | None = None) -> JobSpec:
         config_path=tmp_path / "vlad_training.json",
         job_dir=tmp_path / "job",
         temp_path=tmp_path / "job" / "temp",
-        env={"FROM_THE_JOB": "yes"},
+        cpus=cpus,
+        env={"FROM_THE_JOB": "yes", **env},
     )
 
 
 @pytest.fixture
 def platform_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {**SECRETS, **ALLOWED}.items():
+    for name, value in {**SECRETS, **ALLOWED, **PLATFORM_THREADS}.items():
         monkeypatch.setenv(name, value)
 
 
@@ -78,3 +89,41 @@ def test_the_supervisor_still_finds_its_own_package(tmp_path: Path, platform_env
         [sys.executable, "-P", "-c", "import vlad.executors.local.supervise"], env=env, cwd=os.sep
     )
     assert out.returncode == 0
+
+
+# What each executor gives the kernel's environment, from the job's spec.
+ENVIRONMENTS = {
+    "local": lambda s: kernel_env(s, ()),
+    "docker": lambda s: create_kwargs(s, (), ContainerOptions(), 0)["environment"],
+    "ray": lambda s: ray_environment(s, 10.0),
+    "kubernetes": lambda s: {e["name"]: e["value"] for e in kubernetes_environment(s)},
+}
+
+
+@pytest.mark.parametrize("executor", ENVIRONMENTS)
+@pytest.mark.parametrize(("cpus", "threads"), [(2, "2"), (2.9, "2"), (0.5, "1"), (1, "1"), (16, "16")])
+def test_thread_limits_follow_the_jobs_cpus_not_the_platforms(
+    tmp_path, platform_env, executor, cpus, threads
+):
+    env = ENVIRONMENTS[executor](spec(tmp_path, cpus=cpus))
+    assert {name: env[name] for name in THREAD_LIMITS} == dict.fromkeys(THREAD_LIMITS, threads)
+
+
+@pytest.mark.parametrize("executor", ENVIRONMENTS)
+def test_the_jobs_own_thread_limits_win(tmp_path, platform_env, executor):
+    env = ENVIRONMENTS[executor](spec(tmp_path, cpus=4, OMP_NUM_THREADS="3"))
+    assert env["OMP_NUM_THREADS"] == "3" and env["MKL_NUM_THREADS"] == "4"
+
+
+def test_a_local_kernel_sees_its_thread_limits(tmp_path, platform_env):
+    command = [sys.executable, "-c", "import os; print(os.environ['OMP_NUM_THREADS'])"]
+    process, _ = start_supervised(spec(tmp_path, command, cpus=2), ())
+    assert process.wait(timeout=30) == 0
+    assert (tmp_path / "job" / "kernel.log").read_text() == "2\n"
+
+
+def test_the_supervisors_exit_codes_are_the_executors() -> None:
+    from vlad.executors import common
+    from vlad.executors.local import supervise
+
+    assert (supervise.NOT_FOUND, supervise.CANNOT_EXECUTE) == (common.NOT_FOUND, common.CANNOT_EXECUTE)

@@ -303,7 +303,7 @@ def test_submit_creates_a_job_and_its_config_secret(cluster, make_executor, make
     pod = job["spec"]["template"]["spec"]
     [container] = pod["containers"]
     assert container["image"] == "vlad/tiny:0.1.0"
-    assert container["resources"] == {"limits": {"nvidia.com/gpu": "2"}}
+    assert container["resources"] == {"requests": {"cpu": "1"}, "limits": {"nvidia.com/gpu": "2"}}
     assert {"name": "VLAD_TRAINING_CONFIG", "value": "/vlad_training.json"} in container["env"]
     assert job["spec"]["backoffLimit"] == 0 and job["spec"]["activeDeadlineSeconds"] == 3600
     assert pod["volumes"][1] == {"name": "data", "persistentVolumeClaim": {"claimName": "vlad-data"}}

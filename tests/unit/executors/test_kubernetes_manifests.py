@@ -76,7 +76,31 @@ def test_job_and_secret_manifests_are_valid(tmp_path, spec, gpu_count, deadline)
     assert env["VLAD_TRAINING_CONFIG"] == "/vlad_training.json" and env["EXTRA"] == "1"
     # No GPU: the kernel must not find one; with GPUs, the device plugin shows it its own.
     assert ("CUDA_VISIBLE_DEVICES" in env) == (gpu_count == 0)
-    assert ("resources" in pod["containers"][0]) == (gpu_count > 0)
+    resources = pod["containers"][0]["resources"]
+    assert resources["requests"] == {"cpu": "1"}  # 1 CPU by default; no memory bound
+    assert resources.get("limits", {}) == ({"nvidia.com/gpu": str(gpu_count)} if gpu_count else {})
+
+
+@pytest.mark.parametrize(
+    ("cpus", "memory_gb", "requests", "limits"),
+    [
+        (1.0, None, {"cpu": "1"}, {}),
+        (2, 4, {"cpu": "2", "memory": "4096Mi"}, {"memory": "4096Mi"}),
+        (0.5, 1.5, {"cpu": "500m", "memory": "1536Mi"}, {"memory": "1536Mi"}),
+        (2.25, 0.0001, {"cpu": "2250m", "memory": "1Mi"}, {"memory": "1Mi"}),
+    ],
+)
+def test_the_pod_requests_the_jobs_cpus_and_memory(tmp_path, spec, cpus, memory_gb, requests, limits):
+    options = KubernetesOptions("ml", "vlad-data", str(tmp_path / "data"))
+    spec = JobSpec(**{**spec.__dict__, "cpus": cpus, "memory_gb": memory_gb, "gpu_count": 1})
+    job = job_manifest(spec, options, log_base=0)
+    validate(job)
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    # Memory is a limit too (beyond it the kernel is killed, not the node); CPUs are not:
+    # a limit would throttle a kernel whose threads follow its request (OMP_NUM_THREADS).
+    assert container["resources"] == {"requests": requests, "limits": {**limits, "nvidia.com/gpu": "1"}}
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["OMP_NUM_THREADS"] == str(max(1, int(cpus)))
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import type { JsonSchema } from "../../api/types";
 import { Card, FieldMessage } from "../../components/ui";
 import { useT } from "../../i18n";
-import type { BatchPlan, BatchState } from "./batch";
+import { BATCH_PROBLEMS, type BatchPlan, type BatchState } from "./batch";
 
 export function BatchSection(props: {
   batch: BatchState;
@@ -89,9 +89,22 @@ export function BatchSection(props: {
           <div className="muted" data-testid="batch-count">
             {t("train.batchRuns", { count: plan.runs.length })}
           </div>
-          {plan.problem === "name" && <FieldMessage>{t("train.batchNeedsName")}</FieldMessage>}
-          {plan.problem === "empty" && <FieldMessage>{t("train.batchEmpty")}</FieldMessage>}
-          {plan.problem === "list" && <FieldMessage>{t("train.batchListInvalid")}</FieldMessage>}
+          <label className="field">
+            <span>{t("train.batchMaxParallel")}</span>
+            <input
+              type="number"
+              className="narrow"
+              min={1}
+              step={1}
+              value={batch.maxParallel}
+              placeholder={t("experiments.noCap")}
+              onChange={(e) => set({ maxParallel: e.target.value })}
+              aria-invalid={plan.problem === "maxParallel"}
+              data-testid="batch-max-parallel"
+            />
+            <FieldMessage kind="help">{t("train.batchMaxParallelHelp")}</FieldMessage>
+          </label>
+          {plan.problem && <FieldMessage>{t(BATCH_PROBLEMS[plan.problem])}</FieldMessage>}
           {props.problems.map((p, i) => (
             <FieldMessage key={i}>{p}</FieldMessage>
           ))}

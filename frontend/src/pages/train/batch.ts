@@ -1,5 +1,7 @@
 // Batch training: several runs submitted as one experiment (a grid, or a list of runs).
 import type { JsonSchema } from "../../api/types";
+import type { MessageKey } from "../../i18n/en";
+import { parseMaxParallel } from "./scheduling";
 import { checkAgainstSchema } from "../../lib/schema";
 
 export interface BatchState {
@@ -8,6 +10,8 @@ export interface BatchState {
   mode: "grid" | "list";
   rows: { key: string; values: string }[];
   listText: string;
+  /** Runs at once, at most, as typed; "": no cap. */
+  maxParallel: string;
 }
 
 export const emptyBatch: BatchState = {
@@ -16,6 +20,7 @@ export const emptyBatch: BatchState = {
   mode: "grid",
   rows: [{ key: "learning_rate", values: "0.001, 0.003" }],
   listText: "[]",
+  maxParallel: "",
 };
 
 /** "0.1, 3, adam, true" -> [0.1, 3, "adam", true] */
@@ -33,10 +38,25 @@ export function parseValues(text: string): unknown[] {
     });
 }
 
+export type BatchProblem = "name" | "empty" | "list" | "maxParallel";
+
+export const BATCH_PROBLEMS: Record<BatchProblem, MessageKey> = {
+  name: "train.batchNeedsName",
+  empty: "train.batchEmpty",
+  list: "train.batchListInvalid",
+  maxParallel: "train.batchMaxParallelInvalid",
+};
+
 export interface BatchPlan {
-  body: { grid?: Record<string, unknown[]>; runs?: Record<string, unknown>[] };
+  body: { grid?: Record<string, unknown[]>; runs?: Record<string, unknown>[]; max_parallel?: number | null };
   runs: Record<string, unknown>[];
-  problem: "name" | "empty" | "list" | null;
+  problem: BatchProblem | null;
+}
+
+function problemOf(batch: BatchState, runs: unknown[]): BatchProblem | null {
+  if (!runs.length) return "empty";
+  if (!batch.name.trim()) return "name";
+  return parseMaxParallel(batch.maxParallel) === undefined ? "maxParallel" : null;
 }
 
 function combinations(grid: Record<string, unknown[]>): Record<string, unknown>[] {
@@ -56,7 +76,7 @@ export function planBatch(batch: BatchState): BatchPlan {
       if (row.key.trim() && values.length) grid[row.key.trim()] = values;
     }
     const runs = Object.keys(grid).length ? combinations(grid) : [];
-    return { body: { grid }, runs, problem: !runs.length ? "empty" : !batch.name.trim() ? "name" : null };
+    return { body: { grid, max_parallel: parseMaxParallel(batch.maxParallel) ?? null }, runs, problem: problemOf(batch, runs) };
   }
   let runs: Record<string, unknown>[] = [];
   try {
@@ -66,7 +86,7 @@ export function planBatch(batch: BatchState): BatchPlan {
   } catch {
     return { body: {}, runs: [], problem: "list" };
   }
-  return { body: { runs }, runs, problem: !runs.length ? "empty" : !batch.name.trim() ? "name" : null };
+  return { body: { runs, max_parallel: parseMaxParallel(batch.maxParallel) ?? null }, runs, problem: problemOf(batch, runs) };
 }
 
 /** The first schema problems of the runs, each merged over the base hyperparameters. */

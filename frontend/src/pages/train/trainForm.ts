@@ -4,6 +4,7 @@
 import type { FieldError } from "../../api/client";
 import type { Kernel, Model } from "../../api/types";
 import { emptyBatch, type BatchState } from "./batch";
+import { defaultScheduling, type Scheduling } from "./scheduling";
 
 export const pretty = (value: unknown): string => JSON.stringify(value, null, 2);
 
@@ -42,6 +43,8 @@ export interface TrainForm {
   description: string;
   files: File[];
   batch: BatchState;
+  /** Priority, CPUs and memory, as typed ("" for CPUs and memory: the kernel's). */
+  scheduling: Scheduling;
   trainDs: string[];
   valDs: string[];
   /** The kernel picker is open. */
@@ -65,6 +68,7 @@ export type TrainAction =
   | { type: "descriptionEdited"; description: string }
   | { type: "filesChosen"; files: File[] }
   | { type: "batchChanged"; batch: BatchState }
+  | { type: "schedulingEdited"; changes: Partial<Scheduling> }
   | { type: "datasetsChosen"; trainDs?: string[]; valDs?: string[] }
   | { type: "picking"; open: boolean }
   | { type: "touched" }
@@ -83,6 +87,7 @@ export const initialForm: TrainForm = {
   description: "",
   files: [],
   batch: emptyBatch,
+  scheduling: defaultScheduling,
   trainDs: [],
   valDs: [],
   picking: false,
@@ -119,6 +124,8 @@ export function trainReducer(state: TrainForm, action: TrainAction): TrainForm {
       return { ...state, files: action.files };
     case "batchChanged":
       return { ...state, batch: action.batch };
+    case "schedulingEdited":
+      return { ...state, scheduling: { ...state.scheduling, ...action.changes } };
     case "datasetsChosen":
       return { ...state, trainDs: action.trainDs ?? state.trainDs, valDs: action.valDs ?? state.valDs };
     case "picking":

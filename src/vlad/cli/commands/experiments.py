@@ -9,6 +9,7 @@ import typer
 
 from vlad.cli import output
 from vlad.cli.client import CliError, connect
+from vlad.cli.commands.queue import count_or_none
 from vlad.cli.follow import follow as follow_jobs
 from vlad.cli.group import new_app
 from vlad.cli.options import (
@@ -26,7 +27,7 @@ from vlad.cli.options import (
     grid,
     runs,
 )
-from vlad.cli.train_request import post_training, train_body
+from vlad.cli.train_request import CpusOpt, MemoryOpt, PriorityOpt, post_training, train_body
 
 app = new_app("Experiments: batches of training runs (listed runs, or a grid of hyperparameters).")
 
@@ -43,6 +44,12 @@ def create(
     set_: SetOpt = None,
     hyperparameters: HyperparametersOpt = None,
     gpus: GpusOpt = None,
+    cpus: CpusOpt = None,
+    memory_gb: MemoryOpt = None,
+    priority: PriorityOpt = 0,
+    max_parallel: Annotated[
+        int | None, typer.Option(help="Runs at once, at most (default: no cap; the scheduler decides).")
+    ] = None,
     extra_file: ExtraFilesOpt = None,
     run: Annotated[
         list[str] | None,
@@ -82,6 +89,9 @@ def create(
         settings=set_,
         hyperparameters_file=hyperparameters,
         gpus=gpus,
+        cpus=cpus,
+        memory_gb=memory_gb,
+        priority=priority,
         extra_files=extra_file,
     )
     body = {
@@ -90,6 +100,7 @@ def create(
         "base": base,
         "runs": runs(run),
         "grid": grid(grid_),
+        "max_parallel": max_parallel,
     }
     experiment = post_training(api, "/experiments", body, base)
     eid = experiment["id"]
@@ -178,9 +189,33 @@ def _show(experiment: dict[str, Any]) -> None:
         output.table(
             ["run", "id", "status", *params, *short_names(metrics)],
             rows,
-            title=f"experiment {experiment['name']} ({experiment['id']}): {counts}",
+            title=f"experiment {experiment['name']} ({experiment['id']}): {counts}; "
+            f"{parallel(experiment.get('max_parallel'))}",
         )
     )
+
+
+def parallel(max_parallel: int | None) -> str:
+    if max_parallel is None:
+        return "no cap on runs at once"
+    return f"at most {max_parallel} run{'' if max_parallel == 1 else 's'} at once"
+
+
+@app.command("set-max-parallel")
+def set_max_parallel(
+    experiment_id: ExperimentId,
+    value: Annotated[str, typer.Argument(metavar="N|none", help="Runs at once, at most; none: no cap.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Change how many of an experiment's runs may run at once; the scheduler follows at once."""
+    body = {"max_parallel": count_or_none(value, "max_parallel")}
+    experiment = connect().request("PATCH", f"/experiments/{experiment_id}", json=body).json()
+    if as_json:
+        output.print_json(experiment)
+    else:
+        print(
+            f"Experiment {experiment['name']} ({experiment['id']}): {parallel(experiment['max_parallel'])}."
+        )
 
 
 @app.command("delete")

@@ -14,6 +14,7 @@ from rich.text import Text
 from vlad.cli import output
 from vlad.cli.client import TERMINAL, ApiClient, connect
 from vlad.cli.commands import training
+from vlad.cli.commands.queue import resources, waiting_status
 from vlad.cli.group import new_app
 from vlad.cli.options import JsonOpt, ModelId, YesOpt
 
@@ -65,9 +66,6 @@ def list_models(
 
 def _basics(model: dict[str, Any]) -> list[tuple[str, Any]]:
     job = model["job"] or {}
-    status = output.job_status(model)
-    if job.get("queue_position") is not None:
-        status.append(f" (queue position {job['queue_position']})")
     rows = [
         ("id", model["id"]),
         ("name", model["name"]),
@@ -77,13 +75,14 @@ def _basics(model: dict[str, Any]) -> list[tuple[str, Any]]:
             model["origin"] + (f" from {model['base_model_id']}" if model["base_model_id"] else ""),
         ),
         ("created", output.when(model["created_at"])),
-        ("status", status),
+        ("status", waiting_status(model)),
     ]
     if job:
         rows += [
             ("step", job["step"]),
             ("elapsed", output.duration(job["elapsed_seconds"])),
-            ("GPUs", job["gpu_count"]),
+            ("resources", resources(job)),
+            ("priority", job["priority"]),
             ("executor", job["executor"]),
         ]
     rows += [

@@ -25,7 +25,7 @@ from vlad.cli.options import (
     SetOpt,
     ValDatasetsOpt,
 )
-from vlad.cli.train_request import post_training, train_body
+from vlad.cli.train_request import CpusOpt, MemoryOpt, PriorityOpt, post_training, train_body
 
 
 def _submit(path: str, *, follow: bool, as_json: bool, base_model: str | None = None, **options: Any) -> None:
@@ -59,6 +59,9 @@ def train(
     set_: SetOpt = None,
     hyperparameters: HyperparametersOpt = None,
     gpus: GpusOpt = None,
+    cpus: CpusOpt = None,
+    memory_gb: MemoryOpt = None,
+    priority: PriorityOpt = 0,
     extra_file: ExtraFilesOpt = None,
     follow: FollowOpt = False,
     as_json: JsonOpt = False,
@@ -82,6 +85,9 @@ def train(
         settings=set_,
         hyperparameters_file=hyperparameters,
         gpus=gpus,
+        cpus=cpus,
+        memory_gb=memory_gb,
+        priority=priority,
         extra_files=extra_file,
     )
 
@@ -100,6 +106,9 @@ def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
         set_: SetOpt = None,
         hyperparameters: HyperparametersOpt = None,
         gpus: GpusOpt = None,
+        cpus: CpusOpt = None,
+        memory_gb: MemoryOpt = None,
+        priority: PriorityOpt = 0,
         extra_file: ExtraFilesOpt = None,
         follow: FollowOpt = False,
         as_json: JsonOpt = False,
@@ -118,6 +127,9 @@ def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
             settings=set_,
             hyperparameters_file=hyperparameters,
             gpus=gpus,
+            cpus=cpus,
+            memory_gb=memory_gb,
+            priority=priority,
             extra_files=extra_file,
         )
 

@@ -12,9 +12,11 @@ from rich.text import Text
 
 from vlad.cli import output
 from vlad.cli.client import connect
+from vlad.cli.commands.queue import resources, waiting_status
 from vlad.cli.follow import follow as follow_jobs
 from vlad.cli.group import new_app
 from vlad.cli.options import FollowOpt, GpusOpt, JsonOpt, KernelOpt
+from vlad.cli.train_request import CpusOpt, MemoryOpt, PriorityOpt, job_resources
 
 app = new_app("Validations: score a model on a dataset, or label a dataset with it (inference).")
 
@@ -57,12 +59,21 @@ def create(
     ] = Kind.validation,
     kernel: KernelOpt = None,
     gpus: GpusOpt = None,
+    cpus: CpusOpt = None,
+    memory_gb: MemoryOpt = None,
+    priority: PriorityOpt = 0,
     follow: FollowOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a model (default: with the kernel that trained it)."""
     api = connect()
-    body = {"datasets": dataset, "validation_type": kind.value, "kernel": kernel, "gpu_count": gpus}
+    body = {
+        "datasets": dataset,
+        "validation_type": kind.value,
+        "kernel": kernel,
+        "gpu_count": gpus,
+        **job_resources(priority, cpus, memory_gb),
+    }
     validation = api.post(f"/models/{model_id}/validations", body)
     vid = validation["id"]
     if not as_json:
@@ -113,11 +124,12 @@ def _show(validation: dict[str, Any]) -> None:
                     ("id", validation["id"]),
                     ("model", validation["model_id"]),
                     ("type", validation["validation_type"]),
-                    ("status", output.job_status(validation)),
+                    ("status", waiting_status(validation)),
                     ("kernel", validation["kernel_id"]),
                     ("datasets", output.dataset_names(validation)),
                     ("created", output.when(validation["created_at"])),
                     ("elapsed", output.duration(job["elapsed_seconds"])),
+                    ("resources", f"{resources(job)}; priority {job['priority']}"),
                 ]
             ),
             f"{validation['validation_type']}",

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from vlad.executors.base import JobSpec
+from vlad.executors.environment import job_environment
+from vlad.executors.machine import GIB
 from vlad.executors.paths import job_paths, read_only_paths
 
 LABEL_JOB = "vlad.job"  # every container of the platform has it: how `recover` finds them
@@ -51,16 +53,23 @@ def environment(spec: JobSpec, gpus: tuple[str, ...]) -> dict[str, str]:
     # The engine shows the container only its GPUs, numbered from 0; VLAD_GPUS keeps the
     # host's ids for the log. No GPU: CUDA_VISIBLE_DEVICES is empty, so kernels use the CPU.
     return {
-        "PYTHONUNBUFFERED": "1",
-        **spec.env,
+        **job_environment(spec),
         "VLAD_TRAINING_CONFIG": CONFIG_TARGET,
         "CUDA_VISIBLE_DEVICES": ",".join(str(i) for i in range(len(gpus))),
         "VLAD_GPUS": ",".join(gpus),
     }
 
 
-def create_kwargs(spec: JobSpec, gpus: tuple[str, ...], options: ContainerOptions, log_base: int) -> dict:
-    """Keyword arguments of `DockerClient.containers.create` for the job."""
+def create_kwargs(
+    spec: JobSpec,
+    gpus: tuple[str, ...],
+    options: ContainerOptions,
+    log_base: int,
+    engine_cpus: float | None = None,
+) -> dict:
+    """Keyword arguments of `DockerClient.containers.create` for the job. Its CPUs bound the
+    container (at most `engine_cpus`, the engine's own: it refuses more), and so does its
+    memory when it has a bound (beyond it the kernel is killed: exit code 137)."""
     if not spec.image:
         raise ValueError(
             f"job {spec.job_id} has no image to run: its kernel's manifest names none "
@@ -83,7 +92,10 @@ def create_kwargs(spec: JobSpec, gpus: tuple[str, ...], options: ContainerOption
             LABEL_LOG_BASE: str(log_base),
         },
         "init": options.init,
+        "nano_cpus": round(min(spec.cpus, engine_cpus or spec.cpus) * 1e9),
     }
+    if spec.memory_gb is not None:
+        kwargs["mem_limit"] = round(spec.memory_gb * GIB)
     if options.use_manifest_command:
         if not spec.command:
             raise ValueError(f"job {spec.job_id} has no command to run in its image")

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from functools import cached_property
 from typing import Any
 
 import docker
@@ -26,6 +27,7 @@ from vlad.executors.docker.container import (
 )
 from vlad.executors.docker.job import ContainerJob
 from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.machine import GIB, usable_cpus, usable_memory_gb
 from vlad.executors.tracking import PooledExecutor
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
     cancelled while queued and 127 when the container could not be created or started (its
     log says why). Containers carry the job id as a label and outlive the platform: `recover`
     finds them, and `cleanup` removes them.
+
+    Its capacity is the engine's machine (its CPUs and memory as the engine reports them;
+    `cpus`, `memory_gb` override them) and the GPU ids in `gpus`. A job's CPUs bound its
+    container (`nano_cpus`) and size its thread pools; its memory, when bounded, too.
     """
 
     name = "docker"
@@ -54,6 +60,8 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
         base_url: str | None = None,
         gpus: list[str] | None = None,
         grace_seconds: float = 10.0,
+        cpus: float | None = None,
+        memory_gb: float | None = None,
         network_mode: str | None = "host",
         extra_mounts: Sequence[str] = (),
         use_manifest_command: bool = False,
@@ -61,7 +69,7 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
         init: bool = True,
         request_gpus: bool = True,
     ) -> None:
-        super().__init__(gpus, grace_seconds)
+        super().__init__(gpus, grace_seconds, cpus, memory_gb)
         self.options = ContainerOptions(
             network_mode=network_mode or None,
             extra_mounts=tuple(str(p) for p in extra_mounts),
@@ -71,6 +79,7 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
             request_gpus=request_gpus,
         )
         where = base_url or os.environ.get("DOCKER_HOST") or "the default socket"
+        self.where = f"the container engine at {where}"
         try:
             self._client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
             self._client.ping()
@@ -93,6 +102,19 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
                 user="docker_user",
             ),
         }
+
+    @cached_property
+    def _machine(self) -> tuple[float | None, float | None]:
+        """The engine's machine (NCPU, MemTotal of its /info), which may not be this one (a
+        remote engine, Podman's VM); this machine's when the engine does not say."""
+        try:
+            info = self._client.info()
+            cpus, memory = float(info["NCPU"]), int(info["MemTotal"])
+            if cpus > 0 and memory > 0:
+                return cpus, round(memory / GIB, 2)
+        except (*ENGINE_ERRORS, KeyError, TypeError, ValueError) as exc:
+            logger.warning("the container engine did not say its CPUs and memory (%s)", exc)
+        return usable_cpus(), usable_memory_gb()
 
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`: SIGTERM to the container (its init passes it on to the
@@ -205,8 +227,9 @@ class DockerExecutor(PooledExecutor[ContainerJob]):
             note_in_log(job.spec.log_path, f"pulling image {job.spec.image}")
             self._client.images.pull(job.spec.image)
         job.log_base = log_size(job.spec.log_path)
+        engine_cpus = self._machine[0]
         container = self._client.containers.create(
-            **create_kwargs(job.spec, gpus, self.options, job.log_base)
+            **create_kwargs(job.spec, gpus, self.options, job.log_base, engine_cpus)
         )
         try:
             container.start()

@@ -14,7 +14,7 @@ from typing import Any
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
+from vlad.executors.base import Capacity, ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
 from vlad.executors.common import STOPPED, VANISHED, note_in_log
 from vlad.executors.kubernetes.manifests import (
     ANNOTATION_JOB,
@@ -55,6 +55,9 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
     that cannot pull its image stays pending: activeDeadlineSeconds bounds that too.
     `cleanup` deletes the Job (and its pod) and the Secret. Once closed, the executor's
     followers finish copying the logs of running pods, and `status` asks the cluster.
+    A job's CPUs and memory are its pod's requests (see `manifests.resources`); the
+    capacity counts only jobs in flight, at most `max_jobs` (None: no cap): the cluster's
+    own scheduler places pods, and a job beyond the cap waits in the platform's queue.
     Not yet tried on a live cluster: its tests use a fake API (tests/unit/executors).
     """
 
@@ -69,6 +72,7 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
         active_deadline_seconds: int | None = None,
         grace_seconds: float = 10.0,
         poll_seconds: float | None = 2.0,
+        max_jobs: int | None = None,
         batch_api: Any = None,
         core_api: Any = None,
     ) -> None:
@@ -88,6 +92,7 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
                     ) from exc
             batch_api, core_api = client.BatchV1Api(), client.CoreV1Api()
         self._batch, self._core = batch_api, core_api
+        self.max_jobs = max_jobs or None
         if poll_seconds:
             self._start_watcher(poll_seconds)
 
@@ -98,6 +103,7 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
             namespace="kubernetes_namespace",
             data_claim="kubernetes_data_claim",
             active_deadline_seconds="kubernetes_active_deadline_seconds",
+            max_jobs="kubernetes_max_jobs",
         )
         if settings.get("data_dir") is not None:  # the same path in the platform's pod and the jobs'
             options["data_path"] = str(Path(settings["data_dir"]).resolve())
@@ -106,6 +112,9 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
     @property
     def namespace(self) -> str:
         return self.options.namespace
+
+    def capacity(self) -> Capacity:
+        return Capacity(jobs=self.max_jobs, where=f"Kubernetes namespace {self.namespace}")
 
     def _create(self, spec: JobSpec) -> KubeJob | None:
         base = log_size(spec.log_path)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vlad.executors.base import JobSpec
+from vlad.executors.environment import job_environment
 from vlad.executors.paths import job_paths, read_only_paths
 
 LABEL_JOB = "vlad.job"  # on the Job, its pod and the Secret: how the executor finds them
@@ -101,10 +102,23 @@ def data_mounts(spec: JobSpec, options: KubernetesOptions) -> list[dict[str, Any
 
 
 def environment(spec: JobSpec) -> list[dict[str, str]]:
-    env = {"PYTHONUNBUFFERED": "1", **spec.env, "VLAD_TRAINING_CONFIG": CONFIG_TARGET}
+    env = {**job_environment(spec), "VLAD_TRAINING_CONFIG": CONFIG_TARGET}
     if spec.gpu_count == 0:
         env["CUDA_VISIBLE_DEVICES"] = ""  # as on every executor: no GPU, the kernel uses the CPU
     return [{"name": name, "value": value} for name, value in env.items()]
+
+
+def resources(spec: JobSpec) -> dict[str, dict[str, str]]:
+    """The pod's requests (what the scheduler places it by) and limits. Memory is limited as
+    well as requested: beyond it the kernel is killed, not its node's other pods. CPUs are
+    not: a CPU limit would throttle the kernel, whose thread pools already follow its request."""
+    cpu = str(int(spec.cpus)) if spec.cpus == int(spec.cpus) else f"{max(1, round(spec.cpus * 1000))}m"
+    requests, limits = {"cpu": cpu}, {}
+    if spec.memory_gb is not None:
+        requests["memory"] = limits["memory"] = f"{max(1, round(spec.memory_gb * 1024))}Mi"
+    if spec.gpu_count > 0:
+        limits[GPU_RESOURCE] = str(spec.gpu_count)
+    return {"requests": requests, "limits": limits} if limits else {"requests": requests}
 
 
 def job_manifest(spec: JobSpec, options: KubernetesOptions, log_base: int) -> dict[str, Any]:
@@ -123,9 +137,8 @@ def job_manifest(spec: JobSpec, options: KubernetesOptions, log_base: int) -> di
             {"name": "config", "mountPath": CONFIG_TARGET, "subPath": CONFIG_KEY, "readOnly": True},
             *data_mounts(spec, options),
         ],
+        "resources": resources(spec),
     }
-    if spec.gpu_count > 0:
-        container["resources"] = {"limits": {GPU_RESOURCE: str(spec.gpu_count)}}
     job_spec: dict[str, Any] = {
         "backoffLimit": 0,  # a kernel that failed has said why; running it again would not help
         "template": {

@@ -22,6 +22,9 @@ POLL_SECONDS = 0.2
 class LocalProcessExecutor(PooledExecutor[LocalJob]):
     """Kernels as local processes, sharing the GPU ids in `gpus` through a FIFO queue.
 
+    Its capacity is this machine's (`PooledExecutor`). A job's CPUs size its thread pools
+    (OMP_NUM_THREADS and the like); neither they nor its memory are enforced on a process.
+
     Exit codes: the kernel's own; negative when a signal killed it (-9 after the hard kill
     of `cancel`); -15 for a job cancelled while still queued; -9 for a job whose
     supervisor vanished without recording a code (killed with its process group while
@@ -32,8 +35,14 @@ class LocalProcessExecutor(PooledExecutor[LocalJob]):
 
     name = "local"
 
-    def __init__(self, gpus: Sequence[str] | None = None, grace_seconds: float = 10.0) -> None:
-        super().__init__(gpus, grace_seconds)
+    def __init__(
+        self,
+        gpus: Sequence[str] | None = None,
+        grace_seconds: float = 10.0,
+        cpus: float | None = None,
+        memory_gb: float | None = None,
+    ) -> None:
+        super().__init__(gpus, grace_seconds, cpus, memory_gb)
         # Ends are noticed by the watcher too, so that queued jobs start without anyone asking.
         self._start_watcher(POLL_SECONDS)
 

@@ -19,9 +19,9 @@ def kernel_argv(spec: JobSpec) -> list[str]:
 
 def kernel_env(spec: JobSpec, gpus: tuple[str, ...]) -> dict[str, str]:
     """A clean environment (never the platform's secrets), unbuffered by default so that
-    `logs(follow=True)` shows a Python kernel's lines live."""
+    `logs(follow=True)` shows a Python kernel's lines live, its thread pools sized to its CPUs."""
     own = {"VLAD_TRAINING_CONFIG": str(spec.config_path), "CUDA_VISIBLE_DEVICES": ",".join(gpus)}
-    return kernel_environment(own, spec.env)
+    return kernel_environment(own, spec)
 
 
 def start_supervised(spec: JobSpec, gpus: tuple[str, ...]) -> tuple[Popen[bytes], ProcessRecord]:

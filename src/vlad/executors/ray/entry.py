@@ -9,7 +9,7 @@ import shlex
 
 from vlad.executors.base import JobSpec
 from vlad.executors.common import STOPPED
-from vlad.executors.environment import INHERITED
+from vlad.executors.environment import INHERITED, job_environment
 
 METADATA_JOB = "vlad.job"
 METADATA_LOG_BASE = "vlad.log_base"  # the log file's size when it was submitted (vlad.executors.logcopy)
@@ -48,8 +48,7 @@ def entrypoint(spec: JobSpec, python: str | None) -> str:
 
 def environment(spec: JobSpec, grace_seconds: float) -> dict[str, str]:
     env = {
-        "PYTHONUNBUFFERED": "1",
-        **spec.env,
+        **job_environment(spec),  # thread limits too: Ray would set OMP_NUM_THREADS itself
         "VLAD_TRAINING_CONFIG": str(spec.config_path),
         # Read by the job's supervisor: SIGTERM, then SIGKILL after this many whole seconds.
         "RAY_JOB_STOP_WAIT_TIME_S": str(max(1, math.ceil(grace_seconds))),

@@ -8,14 +8,16 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ray.job_submission import JobStatus, JobSubmissionClient
 
-from vlad.executors.base import ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
+from vlad.executors.base import Capacity, ExecutorUnavailable, JobSpec, JobState, RunStatus, pick
 from vlad.executors.common import STOPPED
 from vlad.executors.logcopy import LogCopy, log_size
+from vlad.executors.machine import GIB
+from vlad.executors.ray.cluster import ClusterNodes
 from vlad.executors.ray.entry import (
     METADATA_JOB,
     METADATA_LOG_BASE,
@@ -52,6 +54,13 @@ class RayExecutor(ClusterExecutor[RayJob]):
     A job cancelled while pending is EXITED at once; Ray stops it as soon as it schedules it.
     `cleanup` leaves the Ray job in the cluster's history (and dashboard). Once closed, the
     executor's followers finish copying the logs of running jobs, and `status` asks Ray.
+
+    A job's CPUs and memory are asked of Ray too (`entrypoint_num_cpus`, `entrypoint_memory`),
+    at most what the largest node has (it runs alone there rather than never). The capacity
+    is the cluster's total as Ray reports it, asked at most every 5 s (the last known while
+    the cluster does not answer), so that the platform's scheduler keeps in its own queue
+    what does not fit. With `autoscaling`, nothing is counted: Ray holds the jobs pending
+    while it adds nodes (RAY_JOB_START_TIMEOUT_SECONDS applies).
     """
 
     name = "ray"
@@ -78,6 +87,7 @@ class RayExecutor(ClusterExecutor[RayJob]):
                 f"the ray executor cannot reach a Ray cluster's dashboard at {address}: {exc}. "
                 "Start one (ray start --head) and set VLAD_RAY_ADDRESS"
             ) from exc
+        self._nodes = ClusterNodes(address)
         self._start_watcher(poll_seconds)
 
     @classmethod
@@ -87,15 +97,29 @@ class RayExecutor(ClusterExecutor[RayJob]):
             **pick(settings, address="ray_address", python="ray_python", autoscaling="ray_autoscaling"),
         }
 
+    def capacity(self) -> Capacity:
+        where = f"the Ray cluster at {self.address}"
+        if self.autoscaling:
+            return Capacity(where=f"{where} (autoscaling: jobs wait in Ray for nodes)")
+        cpus, memory, gpus = (self._nodes.total(name) for name in ("CPU", "memory", "GPU"))
+        return Capacity(
+            cpus=cpus,
+            memory_gb=None if memory is None else round(memory / GIB, 2),
+            gpus=None if gpus is None else int(gpus),
+            where=where,
+        )
+
     def _create(self, spec: JobSpec) -> RayJob | None:
-        entry = entrypoint(spec, self.python)
         self._check_gpus(spec)
+        requests = self._requests(spec)
+        spec = replace(spec, cpus=requests["entrypoint_num_cpus"])  # its thread pools follow
+        entry = entrypoint(spec, self.python)
         base = log_size(spec.log_path)
         try:
             self._client.submit_job(
                 entrypoint=entry,
                 submission_id=spec.job_id,
-                entrypoint_num_gpus=spec.gpu_count or None,
+                **requests,
                 runtime_env={"env_vars": environment(spec, self.grace_seconds)},
                 metadata={**spec.labels, METADATA_JOB: spec.job_id, METADATA_LOG_BASE: str(base)},
             )
@@ -154,17 +178,29 @@ class RayExecutor(ClusterExecutor[RayJob]):
             return RunStatus(JobState.QUEUED, queue_position=position)
         return RunStatus(JobState.RUNNING)  # the GPU ids are Ray's to know
 
+    def _requests(self, spec: JobSpec) -> dict[str, Any]:
+        """The job's entrypoint resources: CPUs and memory at most the largest node's (when
+        known, and no larger node may come), so that Ray never holds it pending forever."""
+        cpus, memory = spec.cpus, None if spec.memory_gb is None else round(spec.memory_gb * GIB)
+        if not self.autoscaling:
+            most_cpus, most_memory = self._nodes.largest("CPU"), self._nodes.largest("memory")
+            if most_cpus:
+                cpus = min(cpus, most_cpus)
+            if memory is not None and most_memory:
+                memory = min(memory, int(most_memory))
+        return {
+            "entrypoint_num_cpus": cpus,
+            "entrypoint_num_gpus": spec.gpu_count or None,
+            "entrypoint_memory": memory,
+        }
+
     def _check_gpus(self, spec: JobSpec) -> None:
         if spec.gpu_count <= 0 or self.autoscaling:
             return
-        from ray.util.state import list_nodes
-
-        try:
-            nodes = list_nodes(address=self.address, filters=[("state", "=", "ALIVE")], detail=True)
-        except Exception as exc:  # noqa: BLE001 - no answer is no reason to refuse the job
-            logger.warning("could not list the Ray cluster's nodes: %s", exc)
+        largest = self._nodes.largest("GPU")
+        if largest is None:  # no answer is no reason to refuse the job
             return
-        most = max((int(n.resources_total.get("GPU", 0)) for n in nodes), default=0)
+        most = int(largest)
         if spec.gpu_count > most:
             raise ValueError(
                 f"job {spec.job_id} needs {spec.gpu_count} GPU{'s' * (spec.gpu_count != 1)}; this "

@@ -1,9 +1,9 @@
 from fastapi import APIRouter
 
 from vlad.server.deps import NewJobsDep, PlatformDep, ProjectDep, SessionDep
-from vlad.server.schemas.requests import ExperimentRequest
+from vlad.server.schemas.requests import ExperimentRequest, ExperimentUpdate
 from vlad.server.schemas.responses import ExperimentOut
-from vlad.server.services import experiments
+from vlad.server.services import experiments, queue
 from vlad.server.services.presenters import experiment_out
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -31,6 +31,22 @@ def show(experiment_id: str, session: SessionDep, project: ProjectDep) -> Experi
     """The runs side by side, with their status and final metrics."""
     experiment, runs = experiments.show(session, project, experiment_id)
     return experiment_out(session, experiment, runs, with_runs=True)
+
+
+@router.patch("/{experiment_id}")
+def update(
+    experiment_id: str,
+    body: ExperimentUpdate,
+    session: SessionDep,
+    project: ProjectDep,
+    platform: PlatformDep,
+) -> ExperimentOut:
+    """Change how many of its runs may run at once; the scheduler follows at once."""
+    queue.set_max_parallel(session, project, experiment_id, body.max_parallel)
+    session.commit()
+    platform.scheduler.wake()
+    experiment, runs = experiments.show(session, project, experiment_id)
+    return experiment_out(session, experiment, runs, with_runs=False)
 
 
 @router.delete("/{experiment_id}", status_code=204)

@@ -3,12 +3,15 @@
 import json
 import os
 from collections.abc import Iterator
+from typing import Annotated, BinaryIO
+from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from vlad.server.deps import PlatformDep, ProjectDep, SessionDep
 from vlad.server.schemas.responses import GraphOut, JobOut
+from vlad.server.services import final_metrics as final_metrics_service
 from vlad.server.services import graphs, job_files, jobs
 from vlad.server.services.presenters import job_out
 
@@ -55,15 +58,47 @@ def graph_names(job_id: str, session: SessionDep, project: ProjectDep) -> list[s
 
 
 @router.get("/{job_id}/graphs/{name}")
-def graph(job_id: str, name: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> GraphOut:
-    """One graph's series; pass the answer's `offset` back to get only the rows added since."""
+def graph(
+    job_id: str,
+    name: str,
+    session: SessionDep,
+    project: ProjectDep,
+    offset: int = 0,
+    max_points: Annotated[int | None, Query(ge=graphs.MIN_POINTS, le=graphs.MAX_POINTS)] = None,
+) -> GraphOut:
+    """One graph's series; pass the answer's `offset` back to get only the rows added since.
+
+    `max_points` thins the rows on the server, keeping every series' extremes (the web UI
+    asks for 2000); without it every row is sent. The whole file: `.../download`."""
     output = jobs.output_dir(jobs.get_job(session, project, job_id))
-    return GraphOut(**graphs.read_graph(output, name, offset))
+    return GraphOut(**graphs.read_graph(output, name, offset, max_points))
+
+
+@router.get("/{job_id}/graphs/{name}/download", response_class=StreamingResponse)
+def download_graph(job_id: str, name: str, session: SessionDep, project: ProjectDep) -> StreamingResponse:
+    """A graph's metric file as the kernel wrote it, every row (opened without following links)."""
+    file, filename = graphs.open_graph(jobs.output_dir(jobs.get_job(session, project, job_id)), name)
+    size = os.fstat(file.fileno()).st_size
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "Content-Length": str(size),
+    }
+    return StreamingResponse(_chunks(file, size), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/{job_id}/metrics")
 def final_metrics(job_id: str, session: SessionDep, project: ProjectDep) -> dict[str, float]:
-    return graphs.final_metrics(jobs.output_dir(jobs.get_job(session, project, job_id)))
+    """The last value of every series; stored when the job ended, read from its files before."""
+    job = jobs.get_job(session, project, job_id)
+    return final_metrics_service.for_job(session, job, jobs.output_dir(job))
+
+
+def _chunks(file: BinaryIO, size: int) -> Iterator[bytes]:
+    left = size  # no more than announced: the file of a running job grows
+    with file:
+        while left > 0 and (chunk := file.read(min(CHUNK, left))):
+            left -= len(chunk)
+            yield chunk
 
 
 @router.get("/{job_id}/dataset/{path:path}", response_class=StreamingResponse)

@@ -29,6 +29,29 @@ class DatasetRegister(Strict):
     description: Description = ""
 
 
+Priority = Annotated[
+    int,
+    Field(
+        ge=-100,
+        le=100,
+        description="The scheduler's priority, -100..100 (default 0): higher goes first. "
+        "Above 0 is for admins; members may lower their own jobs'",
+    ),
+]
+Cpus = Annotated[
+    float | None,
+    Field(
+        default=None, gt=0, le=1024, description="CPUs it needs; default: the kernel's resources.cpus, or 1"
+    ),
+]
+MemoryGb = Annotated[
+    float | None,
+    Field(
+        default=None, gt=0, le=65536, description="Memory it needs (GB); default: the kernel's, or no bound"
+    ),
+]
+
+
 class TrainRequest(Strict):
     """A training job. For retrain and continue, unset fields come from the base model."""
 
@@ -53,6 +76,9 @@ class TrainRequest(Strict):
         description="Ids of this project's uploaded files (POST /files), handed to the kernel at etc_path",
     )
     gpu_count: int | None = Field(default=None, description="Default: the kernel's minimum")
+    cpus: Cpus = None
+    memory_gb: MemoryGb = None
+    priority: Priority = 0
 
 
 class ValidateRequest(Strict):
@@ -60,6 +86,9 @@ class ValidateRequest(Strict):
     datasets: list[Ref] = Field(min_length=1, max_length=MAX_LISTED, description="Dataset ids or names")
     validation_type: Literal["validation", "inference"] = "validation"
     gpu_count: int | None = None
+    cpus: Cpus = None
+    memory_gb: MemoryGb = None
+    priority: Priority = 0
 
 
 class ExperimentRequest(Strict):
@@ -71,6 +100,33 @@ class ExperimentRequest(Strict):
     runs: Annotated[list[dict[str, Any]], FiniteJson] = Field(default_factory=list, max_length=MAX_RUNS)
     grid: Annotated[dict[str, list[Any]], FiniteJson] = Field(
         default_factory=dict, description=f"Every combination is a run: at most {MAX_RUNS} in all"
+    )
+    max_parallel: int | None = Field(
+        default=None, ge=1, le=MAX_RUNS, description="Runs at once, at most; default: no cap"
+    )
+
+
+class JobUpdate(Strict):
+    """Change a waiting job (one not yet handed to its executor)."""
+
+    priority: Priority
+
+
+class ExperimentUpdate(Strict):
+    max_parallel: int | None = Field(ge=1, le=MAX_RUNS, description="Runs at once, at most; null: no cap")
+
+
+class ProjectRulesUpdate(Strict):
+    """The scheduler's rules for a project (admins). A field left out is left as it is."""
+
+    share: float | None = Field(
+        default=None, gt=0, le=1000, description="Weight in the fair share between projects (default 1)"
+    )
+    quota_gpus: int | None = Field(
+        default=None, ge=0, description="GPUs its jobs may hold at once; null: no quota"
+    )
+    quota_running: int | None = Field(
+        default=None, ge=1, description="Jobs it may run at once; null: no quota"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorOut(BaseModel):
@@ -64,9 +64,18 @@ class JobOut(BaseModel):
     message: str | None
     exit_code: int | None
     gpu_count: int
+    cpus: float = 1.0
+    memory_gb: float | None = None
+    priority: int = 0
     executor: str
-    queue_position: int | None = None
+    queue_position: int | None = Field(
+        default=None, description="While it waits for the scheduler: 1 = the next to start"
+    )
+    wait_reason: str | None = Field(default=None, description="Why it has not started yet, while it waits")
     created_at: datetime
+    placed_at: datetime | None = Field(
+        default=None, description="When the scheduler handed it to its executor"
+    )
     started_at: datetime | None
     finished_at: datetime | None
     elapsed_seconds: float | None
@@ -126,17 +135,22 @@ class ExperimentOut(BaseModel):
     name: str
     description: str
     spec: dict[str, Any]
+    max_parallel: int | None = Field(default=None, description="Runs at once, at most; null: no cap")
     created_at: datetime
     status_counts: dict[str, int]
     runs: list[ExperimentRun] = []
 
 
 class GraphOut(BaseModel):
+    """One graph's rows (from `offset` on when asked so); with `max_points`, perhaps thinned."""
+
     name: str
     x_name: str
     x: list[float]
     series: dict[str, list[float | None]]
-    offset: int
+    offset: int  # the byte offset of the end of the rows read: pass it back to get only newer rows
+    total_points: int  # the rows read, before any thinning
+    downsampled: bool  # fewer points than `total_points` (each series' extremes kept)
 
 
 class ProjectOut(BaseModel):
@@ -185,3 +199,62 @@ class FileOut(BaseModel):
     id: str
     filename: str
     size: int
+
+
+class CapacityOut(BaseModel):
+    """CPUs, memory (GB), GPUs and jobs; null: not counted on this executor."""
+
+    cpus: float | None = None
+    memory_gb: float | None = None
+    gpus: int | None = None
+    jobs: int | None = None
+
+
+class ExecutorLoadOut(BaseModel):
+    name: str
+    where: str
+    capacity: CapacityOut | None = Field(description="What it can run at once; null while unavailable")
+    unavailable: str | None = Field(default=None, description="Why it cannot be used now")
+    used: CapacityOut = Field(description="What the jobs handed to it hold (every project's)")
+    waiting: int = Field(description="Jobs waiting for it (every project's)")
+
+
+class ProjectRulesOut(BaseModel):
+    """A project's place in the scheduler: its weight in the fair share and its quotas."""
+
+    id: str
+    name: str
+    share: float
+    quota_gpus: int | None
+    quota_running: int | None
+
+
+class QueueJobOut(BaseModel):
+    id: str
+    name: str
+    project_id: str
+    project: str
+    operation: str
+    experiment_id: str | None
+    status: str
+    state: Literal["preparing", "waiting", "starting", "running"]
+    executor: str
+    priority: int
+    gpu_count: int
+    cpus: float
+    memory_gb: float | None
+    percentage: float | None
+    queue_position: int | None
+    wait_reason: str | None
+    created_at: datetime
+    placed_at: datetime | None
+    started_at: datetime | None
+
+
+class QueueOut(BaseModel):
+    """What runs where, what waits and why: the caller's project's jobs (every project's for
+    an admin), in the scheduler's order, and each executor's load."""
+
+    executors: list[ExecutorLoadOut]
+    projects: list[ProjectRulesOut]
+    jobs: list[QueueJobOut]

@@ -112,7 +112,10 @@ def create(
     problems = check_hyperparameters(hyperparameters, kernel_service.manifest_of(kernel).schema_)
     if problems:  # the registered command kernel is older than this platform
         raise Invalid(f"kernel {kernel.name} {kernel.version} cannot run DLaaS jobs: {problems[0]}")
-    model_id = new_id("training")
+    # The seed's format (`training-` and 8 hex digits): few enough bits to check it is free.
+    model_id = new_id("training", hex_digits=8)
+    while session.get(Job, model_id) is not None:
+        model_id = new_id("training", hex_digits=8)
     run = training.PlannedRun(
         kernel=kernel,
         model_type="command",

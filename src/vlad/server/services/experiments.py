@@ -15,6 +15,7 @@ from vlad.server.services import training
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
+from vlad.server.services.scheduling import check_priority
 
 COUNT_CAP = 10**15
 
@@ -93,6 +94,7 @@ def create(
         name=request.name,
         description=request.description,
         spec=request.model_dump(mode="json", exclude={"base"}),
+        max_parallel=request.max_parallel,
     )
     session.add(experiment)
     session.flush()
@@ -115,6 +117,7 @@ def start(
     session: Session, project: Project, request: ExperimentRequest, jobs: NewJobs
 ) -> tuple[Experiment, list[Model]]:
     """Check every run, create them all, commit, then launch them; the experiment and its runs."""
+    check_priority(request.base.priority, jobs.admin)
     experiment, models = create(session, project, request, jobs.jobs_dir, jobs.executor, jobs.uploads_dir)
     start_jobs(session, jobs.launch, [m.id for m in models], list(dict.fromkeys(request.base.extra_files)))
     return experiment, runs(session, experiment)

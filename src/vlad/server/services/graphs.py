@@ -8,14 +8,26 @@ platform read a file outside its folder.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from vlad.contract.metrics import graph_name, is_metric_file_name, parse_header, parse_metric_csv
+from vlad.contract.metrics import (
+    MetricSeries,
+    graph_name,
+    is_metric_file_name,
+    parse_header,
+    parse_metric_csv,
+)
 from vlad.server.services import confined
 from vlad.server.services.errors import Invalid, NotFound, field_error
+from vlad.server.services.metric_series import keep_extremes, parse_plain_csv
 
 METRICS = Path("save") / "metrics"
+MIN_POINTS, MAX_POINTS = 2, 100_000  # max_points: first and last, up to a long run's every row
+CACHED_POINTS = 10_000  # thinned answers up to this long are kept (the web UI asks for 2000)
 
 
 def metrics_dir(write_path: str | Path) -> Path:
@@ -39,33 +51,111 @@ def graph_names(write_path: str | Path) -> list[str]:
     return list(graph_files(write_path))
 
 
-def read_graph(write_path: str | Path, name: str, offset: int = 0) -> dict[str, Any]:
-    """One graph's series; from `offset` on, only the rows appended since (for live drawing)."""
+def read_graph(
+    write_path: str | Path, name: str, offset: int = 0, max_points: int | None = None
+) -> dict[str, Any]:
+    """One graph's series; from `offset` on, only the rows appended since (for live drawing).
+
+    With `max_points`, rows beyond it are thinned on the server (`keep_extremes`): the answer
+    says `downsampled` and how many rows there were (`total_points`); the full file is the
+    download route's. None sends every row: the API's default, so that existing clients keep
+    getting all their data (the web UI asks for 2000). `offset` is the end of the rows read
+    whether or not they were thinned, so polling with it goes on with only the new rows.
+    """
     if offset < 0:
         raise Invalid(
             f"offset {offset} is negative",
             [field_error("offset", "negative", "0, or the offset of the previous answer")],
         )
-    files = graph_files(write_path)
-    if name not in files:
-        raise NotFound(f"no graph {name!r}; this job has {sorted(files)}")
+    if max_points is not None and not MIN_POINTS <= max_points <= MAX_POINTS:
+        raise Invalid(
+            f"max_points {max_points} is out of range",
+            [field_error("max_points", str(max_points), f"{MIN_POINTS} to {MAX_POINTS}")],
+        )
+    file = graph_file(write_path, name)
     try:
-        data = confined.read_bytes(write_path, METRICS / files[name])
+        fd = confined.open_file(write_path, METRICS / file)
     except (confined.OutsideFolder, FileNotFoundError):
         raise NotFound(f"graph {name!r} is no longer a regular file of this job") from None
+    with os.fdopen(fd, "rb") as opened:
+        info = os.fstat(opened.fileno())
+        # The same file unchanged (an ended run's) is thinned once, not on every view.
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, name, max_points)
+        if offset == 0 and max_points is not None and (answer := _thinned.get(key)):
+            return answer
+        data = opened.read()
     header = None
     if offset > len(data):  # the file was rewritten: start over
         offset = 0
     if offset:
         header = parse_header(data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff"))
-    series = parse_metric_csv(name, data, offset=offset, header=header)
+    series = parse_plain_csv(name, data, offset, header) or parse_metric_csv(
+        name, data, offset=offset, header=header
+    )
+    answer = _answer(series, max_points)
+    if offset == 0 and answer["downsampled"] and len(answer["x"]) <= CACHED_POINTS:
+        _thinned.put(key, answer)
+    return answer
+
+
+def _answer(series: MetricSeries, max_points: int | None) -> dict[str, Any]:
+    x, columns, total = series.x, series.series, len(series.x)
+    if max_points is not None and total > max_points:
+        keep = keep_extremes(total, list(columns.values()), max_points)
+        x = [x[i] for i in keep]
+        columns = {column: [values[i] for i in keep] for column, values in columns.items()}
     return {
-        "name": name,
+        "name": series.name,
         "x_name": series.x_name,
-        "x": series.x,
-        "series": series.series,
+        "x": x,
+        "series": columns,
         "offset": series.offset,
+        "total_points": total,
+        "downsampled": len(x) < total,
     }
+
+
+class _Recent:
+    """The last few thinned answers, newest kept; thread-safe. An answer is shared: never changed."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+            return None
+
+    def put(self, key: tuple[Any, ...], answer: dict[str, Any]) -> None:
+        with self.lock:
+            self.items[key] = answer
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_thinned = _Recent(32)
+
+
+def graph_file(write_path: str | Path, name: str) -> str:
+    """The file name of graph `name` under the metrics folder; NotFound naming those there are."""
+    files = graph_files(write_path)
+    if name not in files:
+        raise NotFound(f"no graph {name!r}; this job has {sorted(files)}")
+    return files[name]
+
+
+def open_graph(write_path: str | Path, name: str) -> tuple[BinaryIO, str]:
+    """Graph `name`'s whole file, opened without following links, and its file name."""
+    file = graph_file(write_path, name)
+    try:
+        fd = confined.open_file(write_path, METRICS / file)
+    except (confined.OutsideFolder, FileNotFoundError):
+        raise NotFound(f"graph {name!r} is no longer a regular file of this job") from None
+    return os.fdopen(fd, "rb"), file
 
 
 def final_metrics(write_path: str | Path) -> dict[str, float]:

@@ -4,8 +4,11 @@ import hashlib
 import secrets
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
+def new_id(prefix: str, hex_digits: int = 12) -> str:
+    """`<prefix>-` and 12 hex digits. 48 random bits: among a million ids of one kind the
+    chance of two alike is under 0.2 % (32 bits gave 1.2 % at 10,000 models). Where a format
+    is prescribed (DLaaS's `training-` and 8 digits), the caller checks the id is free."""
+    return f"{prefix}-{secrets.token_hex(hex_digits // 2)}"
 
 
 def new_secret() -> str:

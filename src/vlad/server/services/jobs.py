@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -24,7 +23,7 @@ from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.launch import StopJob
 from vlad.server.services.staging import S3Fetch, download_s3, stage
-from vlad.server.services.states import JobStatus
+from vlad.server.services.states import ACTIVE, JobStatus
 from vlad.storage import ObjectStore, StorageError, TransferLog, log_writer
 
 log = logging.getLogger("vlad.jobs")
@@ -80,6 +79,15 @@ def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class JobResources:
+    """What a request asks of the scheduler for one job; None: the kernel's declaration."""
+
+    cpus: float | None = None
+    memory_gb: float | None = None
+    priority: int = 0
+
+
 def create_job(
     session: Session,
     project: Project,
@@ -91,7 +99,14 @@ def create_job(
     jobs_dir: Path,
     executor: str,
     source: str = "platform",
+    *,
+    resources: JobResources | None = None,
+    experiment_id: str | None = None,
 ) -> Job:
+    """A new waiting job's row. Its CPUs and memory are those asked (`resources`), else its
+    kernel's manifest's `resources`, else 1 CPU and no memory bound."""
+    asked = resources or JobResources()
+    declared = kernel_service.manifest_of(kernel).resources
     job = Job(
         id=job_id,
         project_id=project.id,
@@ -100,6 +115,10 @@ def create_job(
         executor=kernel.executor or executor,
         status=JobStatus.WAITING.value,
         gpu_count=gpu_count,
+        cpus=asked.cpus if asked.cpus is not None else declared.cpus,
+        memory_gb=asked.memory_gb if asked.memory_gb is not None else declared.memory_gb,
+        priority=asked.priority,
+        experiment_id=experiment_id,
         job_dir=str(jobs_dir / job_id),
         source=source,
     )
@@ -132,27 +151,59 @@ class JobLauncher:
     def executor_for(self, job: Job) -> Executor:
         return self.executors[job.executor]
 
-    def launch(self, job_id: str, extra_files: list[str] | None = None) -> None:
-        """Stage and submit; a job that cannot start is failed with the reason."""
+    def prepare_job(self, job_id: str) -> bool:
+        """Stage the job's datasets and write its files, then mark it prepared for the
+        scheduler; a job that cannot be prepared is failed with the reason. True when prepared."""
         try:
-            spec = self.prepare(job_id, extra_files or [])
             with self.db.session() as session:
                 job = session.get(Job, job_id)
-                executor = self.executor_for(job)
+                if job is None or job.status not in ACTIVE or job.prepared_at is not None:
+                    return False
+                extra_files = list(job.extra_files or [])
+            spec = self.prepare(job_id, extra_files)
+            with self.db.session() as session:
+                job = session.get(Job, job_id)
                 kernel = session.get(Kernel, job.kernel_id)
-                if on_cpu_by_default(kernel, spec.gpu_count, executor.gpu_capacity()):
+                if on_cpu_by_default(kernel, spec.gpu_count, self._gpu_capacity(job)):
                     job.gpu_count = 0
-                    spec = dataclasses.replace(spec, gpu_count=0)
                     log_writer(spec.log_path)(CPU_FALLBACK)
+                job.prepared_at = job.updated_at = utcnow()
+                job.wait_reason = None
+            return True
+        except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
+            log.exception("job %s could not be prepared", job_id)
+            if self.fail(job_id, f"The job could not start: {exc}"):
+                self.notify([job_id])
+            return False
+
+    def _gpu_capacity(self, job: Job) -> int | None:
+        """The GPUs its executor has; None when it cannot tell or cannot be reached now (the
+        job then waits in the queue, saying why, rather than failing)."""
+        try:
+            return self.executor_for(job).gpu_capacity()
+        except Exception:  # noqa: BLE001 - ExecutorUnavailable, a cluster's client errors
+            return None
+
+    def submit(self, job_id: str) -> None:
+        """Hand a placed job to its executor; a job that cannot start is failed with the
+        reason. A job stopped while it was handed over is cancelled again at once."""
+        try:
+            spec = self.spec(job_id)
+            with self.db.session() as session:
+                executor = self.executor_for(session.get(Job, job_id))
             executor.submit(spec)
         except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
             log.exception("job %s could not start", job_id)
             if self.fail(job_id, f"The job could not start: {exc}"):
                 self.notify([job_id])
+            return
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            still_active = job is not None and job.status in ACTIVE
+        if not still_active:  # stopped (or deleted) between its placement and now
+            executor.cancel(job_id)
 
     def fail(self, job_id: str, message: str, exit_code: int | None = None) -> bool:
-        from vlad.server.services.states import ACTIVE
-
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is None or job.status not in ACTIVE:
@@ -248,6 +299,8 @@ class JobLauncher:
             temp_path=job_dir / "temp",
             mounts=mounts,
             gpu_count=job.gpu_count,
+            cpus=job.cpus,
+            memory_gb=job.memory_gb,
             labels={"vlad.job": job.id, "vlad.project": job.project_id},
         )
 

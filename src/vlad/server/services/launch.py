@@ -43,6 +43,7 @@ class NewJobs:
     executor: str
     uploads_dir: Path
     launch: Launch
+    admin: bool = False  # the caller's token is an admin's (may raise priorities above 0)
 
 
 def start_jobs(

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vlad.executors import Executor, JobState
@@ -31,7 +32,7 @@ from vlad.server.schemas.responses import (
     TokenInfoOut,
     ValidationOut,
 )
-from vlad.server.services import graphs
+from vlad.server.services import final_metrics
 from vlad.server.services import validations as validation_service
 from vlad.server.services.access import Caller
 
@@ -70,12 +71,18 @@ def dataset_out(dataset: Dataset) -> DatasetOut:
 
 
 def job_out(job: Job, executors: Executors | None = None) -> JobOut:
+    """A job as the API shows it. Its queue position and reason are the scheduler's (from its
+    row); once placed, an executor that holds it back a moment for GPU ids says where it is
+    in that executor's own queue (asked only when `executors` is given: one job's page)."""
     started, finished = aware(job.started_at), aware(job.finished_at)
     elapsed = ((finished or datetime.now(UTC)) - started).total_seconds() if started else None
-    position = None
-    if executors is not None and job.status == "waiting":
+    waiting = job.status == "waiting"
+    position = job.queue_position if waiting and job.placed_at is None else None
+    reason = job.wait_reason if waiting and job.placed_at is None else None
+    if executors is not None and waiting and job.placed_at is not None:
         status = executors[job.executor].status(job.id)
-        position = status.queue_position if status.state is JobState.QUEUED else None
+        if status.state is JobState.QUEUED:
+            position, reason = status.queue_position, "handed to its executor, which waits for GPU ids"
     return JobOut(
         status=job.status,
         percentage=job.percentage,
@@ -83,9 +90,14 @@ def job_out(job: Job, executors: Executors | None = None) -> JobOut:
         message=job.message,
         exit_code=job.exit_code,
         gpu_count=job.gpu_count,
+        cpus=job.cpus,
+        memory_gb=job.memory_gb,
+        priority=job.priority,
         executor=job.executor,
         queue_position=position,
+        wait_reason=reason,
         created_at=aware(job.created_at),
+        placed_at=aware(job.placed_at),
         started_at=started,
         finished_at=finished,
         elapsed_seconds=elapsed,
@@ -159,15 +171,25 @@ def experiment_out(
         name=experiment.name,
         description=experiment.description,
         spec=experiment.spec,
+        max_parallel=experiment.max_parallel,
         created_at=experiment.created_at,
         status_counts=dict(counts),
-        runs=[
-            ExperimentRun(model=model_out(session, m), final_metrics=graphs.final_metrics(m.model_path))
-            for m in runs
-        ]
-        if with_runs
-        else [],
+        runs=_runs_out(session, runs) if with_runs else [],
     )
+
+
+def _runs_out(session: Session, runs: list[Model]) -> list[ExperimentRun]:
+    # The runs share a kernel and datasets: held here, they stay in the session's (weak)
+    # identity map, so model_out finds them there instead of asking twice per run.
+    kernel_ids = {m.kernel_id for m in runs if m.kernel_id}
+    dataset_ids = {d.dataset_id for m in runs if m.job for d in m.job.datasets}
+    held = [
+        session.scalars(select(Kernel).where(Kernel.id.in_(kernel_ids))).all(),
+        session.scalars(select(Dataset).where(Dataset.id.in_(dataset_ids))).all(),
+    ]
+    out = [ExperimentRun(model=model_out(session, m), final_metrics=final_metrics.for_model(m)) for m in runs]
+    del held
+    return out
 
 
 def project_out(caller: Caller) -> ProjectOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ from vlad.server.services import datasets as dataset_service
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
-from vlad.server.services.jobs import check_gpu_count, create_job, upload_folder
+from vlad.server.services.jobs import JobResources, check_gpu_count, create_job, upload_folder
 from vlad.server.services.launch import NewJobs, start_jobs
+from vlad.server.services.scheduling import check_priority
 from vlad.server.services.states import JobStatus
 
 
@@ -34,6 +35,7 @@ class PlannedRun:
     name: str
     description: str
     extra_files: list[str]
+    resources: JobResources = field(default_factory=JobResources)
 
 
 def _cut(text: str, limit: int = 300) -> str:
@@ -179,6 +181,7 @@ def plan(
         name,
         request.description,
         extra_files,
+        JobResources(request.cpus, request.memory_gb, request.priority),
     )
 
 
@@ -207,6 +210,8 @@ def create(
         jobs_dir,
         executor,
         source,
+        resources=run.resources,
+        experiment_id=experiment_id,
     )
     model = Model(
         id=model_id,
@@ -257,6 +262,7 @@ def start(
     `origin` is train, retrain (the settings of `base_id`, trained from scratch) or continue
     (from `base_id`'s weights, which must have finished training). A refusal creates nothing.
     """
+    check_priority(request.priority, jobs.admin)
     base = base_for(session, project, base_id, origin) if base_id is not None else None
     run = plan(session, project, request, base, uploads_dir=jobs.uploads_dir)
     model = create(

@@ -16,8 +16,9 @@ from vlad.server.services import confined
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
-from vlad.server.services.jobs import check_gpu_count, create_job
+from vlad.server.services.jobs import JobResources, check_gpu_count, create_job
 from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
+from vlad.server.services.scheduling import check_priority
 from vlad.server.services.training import _datasets, get_model, is_done
 
 RESULT_FILES = {"validation": "validation_result.json", "inference": "annotations.json"}
@@ -71,6 +72,7 @@ def create(
         datasets,
         jobs_dir,
         executor,
+        resources=JobResources(request.cpus, request.memory_gb, request.priority),
     )
     validation = Validation(
         id=validation_id,
@@ -88,6 +90,7 @@ def start(
     session: Session, project: Project, model_id: str, request: ValidateRequest, jobs: NewJobs
 ) -> Validation:
     """Check and create a validation (or an inference) of `model_id`, commit, then launch it."""
+    check_priority(request.priority, jobs.admin)
     model = get_model(session, project, model_id)
     validation = create(session, project, model, request, jobs.jobs_dir, jobs.executor)
     start_jobs(session, jobs.launch, [validation.id])

@@ -1,0 +1,43 @@
+// What the scheduler is told about a job: its priority, and the CPUs and memory it holds
+// (empty: the kernel manifest's `resources`); about an experiment, how many of its runs may
+// run at once. Checked here as the API checks them.
+import type { MessageKey } from "../../i18n/en";
+
+export interface Scheduling {
+  priority: string;
+  cpus: string;
+  memoryGb: string;
+}
+
+export const defaultScheduling: Scheduling = { priority: "0", cpus: "", memoryGb: "" };
+
+export const PRIORITY_MIN = -100;
+export const PRIORITY_MAX = 100;
+
+/** Each field's problem (a message key), if any. */
+export function schedulingProblems(s: Scheduling): Partial<Record<keyof Scheduling, MessageKey>> {
+  const found: Partial<Record<keyof Scheduling, MessageKey>> = {};
+  const priority = Number(s.priority);
+  if (s.priority.trim() === "" || !Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX)
+    found.priority = "train.priorityInvalid";
+  const positive = (text: string) => text.trim() === "" || (Number.isFinite(Number(text)) && Number(text) > 0);
+  if (!positive(s.cpus)) found.cpus = "train.cpusInvalid";
+  if (!positive(s.memoryGb)) found.memoryGb = "train.memoryInvalid";
+  return found;
+}
+
+/** The request's fields; CPUs and memory left out when empty (the kernel's then). */
+export function schedulingRequest(s: Scheduling): { priority: number; cpus?: number; memory_gb?: number } {
+  return {
+    priority: Number(s.priority),
+    ...(s.cpus.trim() ? { cpus: Number(s.cpus) } : {}),
+    ...(s.memoryGb.trim() ? { memory_gb: Number(s.memoryGb) } : {}),
+  };
+}
+
+/** Runs at once: "" is no cap (null); else a whole number of at least 1; undefined: neither. */
+export function parseMaxParallel(text: string): number | null | undefined {
+  if (text.trim() === "") return null;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
