@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from vlad.executors import Capacity
 from vlad.server.models import Experiment, Job, Project, utcnow
 from vlad.server.services.jobs import JobLauncher
-from vlad.server.services.scheduling import Plan, ProjectRules, QueueJob, Waiting, plan
+from vlad.server.services.scheduling import Plan, ProjectRules, Waiting, plan, queue_job
 from vlad.server.services.states import ACTIVE
 
 log = logging.getLogger("vlad.scheduler")
@@ -113,21 +113,7 @@ class Scheduler:
                     )
                 ).all()
             )
-        jobs = {
-            row.id: QueueJob(
-                id=row.id,
-                project_id=row.project_id,
-                executor=row.executor,
-                gpus=row.gpu_count,
-                cpus=row.cpus,
-                memory_gb=row.memory_gb,
-                priority=row.priority,
-                created_at=row.created_at,
-                experiment_id=row.experiment_id,
-                prepared=row.prepared_at is not None,
-            )
-            for row in rows
-        }
+        jobs = {row.id: queue_job(row) for row in rows}
         placed = [jobs[row.id] for row in rows if row.placed_at is not None]
         waiting = [jobs[row.id] for row in rows if row.placed_at is None]
         capacities = {name: self._capacity(name) for name in {job.executor for job in jobs.values()}}

@@ -32,19 +32,19 @@ def stop(job_id: str, session: SessionDep, project: ProjectDep, platform: Platfo
 @router.get("/{job_id}/logs")
 def logs(job_id: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> Response:
     """The kernel's log from byte `offset`; the `X-Next-Offset` header says where to go on."""
-    text, next_offset = jobs.read_log(jobs.get_job(session, project, job_id), offset)
+    text, next_offset = job_files.read_log(jobs.get_job(session, project, job_id), offset)
     return Response(text, media_type="text/plain; charset=utf-8", headers={"X-Next-Offset": str(next_offset)})
 
 
 @router.get("/{job_id}/settings")
 def settings(job_id: str, session: SessionDep, project: ProjectDep) -> dict:
     """vlad_training.json (secrets removed) and model.json as the kernel got them."""
-    return jobs.settings_files(jobs.get_job(session, project, job_id))
+    return job_files.settings_files(jobs.get_job(session, project, job_id))
 
 
 @router.get("/{job_id}/settings/{filename}")
 def download_setting(job_id: str, filename: str, session: SessionDep, project: ProjectDep) -> Response:
-    content = jobs.settings_file(jobs.get_job(session, project, job_id), filename)
+    content = job_files.settings_file(jobs.get_job(session, project, job_id), filename)
     return Response(
         json.dumps(content, indent=2),
         media_type="application/json",

@@ -27,7 +27,7 @@ from vlad.server.schemas.responses import (
 from vlad.server.services.access import Caller
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.presenters import aware
-from vlad.server.services.scheduling import QueueJob, check_priority, need_of
+from vlad.server.services.scheduling import check_priority, need_of, queue_job
 from vlad.server.services.states import ACTIVE, JobStatus
 
 ACTIVE_VALUES = [s.value for s in ACTIVE]
@@ -109,7 +109,7 @@ def view(
         used = CapacityOut(cpus=0.0, memory_gb=0.0, gpus=0, jobs=len(held))
         for job in held:
             cpus, memory, gpus = need_of(
-                _queue_job(job), capacity if isinstance(capacity, Capacity) else Capacity()
+                queue_job(job), capacity if isinstance(capacity, Capacity) else Capacity()
             )
             used.cpus = (used.cpus or 0.0) + cpus
             used.memory_gb = (used.memory_gb or 0.0) + memory
@@ -151,17 +151,6 @@ def _job_names(session: Session, job_ids: list[str]) -> dict[str, str]:
     ):
         names[validation_id] = f"{model_name} ({validation_id})"
     return names
-
-
-def _queue_job(job: Job) -> QueueJob:
-    return QueueJob(
-        id=job.id,
-        project_id=job.project_id,
-        executor=job.executor,
-        gpus=job.gpu_count,
-        cpus=job.cpus,
-        memory_gb=job.memory_gb,
-    )
 
 
 def _queue_job_out(job: Job, project: str, name: str | None) -> QueueJobOut:

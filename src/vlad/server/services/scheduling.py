@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from vlad.executors import Capacity
 from vlad.server.services.access import Forbidden
@@ -64,6 +65,22 @@ class QueueJob:
     created_at: datetime | None = None
     experiment_id: str | None = None
     prepared: bool = True  # ready to be placed (its files are written)
+
+
+def queue_job(row: Any) -> QueueJob:
+    """The scheduler's view of a `jobs` row (an ORM row, or a selected row of its columns)."""
+    return QueueJob(
+        id=row.id,
+        project_id=row.project_id,
+        executor=row.executor,
+        gpus=row.gpu_count,
+        cpus=row.cpus,
+        memory_gb=row.memory_gb,
+        priority=row.priority,
+        created_at=row.created_at,
+        experiment_id=row.experiment_id,
+        prepared=row.prepared_at is not None,
+    )
 
 
 @dataclass(frozen=True)
