@@ -1,6 +1,6 @@
 // What the train form starts from: the base model (retrain, train further), the datasets,
 // and the kernel (the base's, else the one proposed for the datasets' training type).
-import { useEffect, type Dispatch } from "react";
+import { useEffect, useLayoutEffect, type Dispatch } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api } from "../../api/client";
 import type { Dataset, Kernel, Model } from "../../api/types";
@@ -28,7 +28,8 @@ export function useTrainSetup(baseId: string | null, trainDs: string[], dispatch
   const kernels = useApi<Kernel[]>(baseId ? null : "/kernels");
   const wanted = params.get("dataset");
   const wantedVal = params.get("val");
-  useEffect(() => {
+  // Before paint, so the list never shows unticked what is about to be ticked.
+  useLayoutEffect(() => {
     if (baseId || !datasets.data || !kernels.data) return;
     const all = datasets.data;
     const find = (ref: string | null) => all.find((d) => d.id === ref || d.name === ref);
@@ -41,7 +42,10 @@ export function useTrainSetup(baseId: string | null, trainDs: string[], dispatch
 
   const trainingType =
     base.data?.training_type ?? datasets.data?.find((d) => trainDs.includes(d.id))?.training_type ?? null;
-  return { base, datasets, trainingType };
+  // The list is shown once the datasets to start with are known: a tick made while the
+  // kernels were still loading would otherwise be undone by that choice arriving.
+  const ready = baseId ? datasets : { ...datasets, data: kernels.data ? datasets.data : undefined };
+  return { base, datasets: ready, trainingType };
 }
 
 /** Fetches the kernel to start with whenever the training type needs one. */
