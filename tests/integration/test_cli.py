@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -291,3 +292,39 @@ def test_watch_falls_back_to_polling_when_events_fail() -> None:
     )
     assert fallbacks == [True]
     assert [s["status"] for s in seen] == ["training", "failed"] and seen[-1]["message"] == "boom"
+
+
+def test_restart_options_resume_and_attempts(platform: RunningPlatform, model_id: str) -> None:
+    """--max-restarts reaches the job; a stopped run with a checkpoint resumes as attempt 2,
+    and `models show` lists the attempt that ended; one with nothing to resume says why."""
+    run = as_json(
+        vlad(
+            platform,
+            "models",
+            "retrain",
+            model_id,
+            "--set",
+            "epochs=200",
+            "--max-restarts",
+            "1",
+            "--restart-on-error",
+            "--json",
+        )
+    )
+    assert run["job"]["max_restarts"] == 1 and run["job"]["restart_on_error"] is True
+    refused = vlad(platform, "models", "resume", run["id"])  # still training: nothing to resume
+    assert refused.returncode == 1 and "only a stopped or failed training job" in refused.stderr
+    checkpoint = platform.data_dir / "jobs" / run["id"] / "output" / "save" / "checkpoints" / "1"
+    deadline = time.monotonic() + 120
+    while not checkpoint.is_dir():
+        assert time.monotonic() < deadline, "no checkpoint after epoch 1"
+        time.sleep(0.05)
+    ok(vlad(platform, "models", "stop", run["id"]))
+    deadline = time.monotonic() + 60
+    while (resumed := vlad(platform, "models", "resume", run["id"])).returncode != 0:
+        assert "still ending" in resumed.stderr and time.monotonic() < deadline, resumed.stderr
+        time.sleep(0.2)
+    assert "attempt 2" in resumed.stdout
+    shown = ok(vlad(platform, "models", "show", run["id"]))
+    assert "earlier attempts" in shown and "resumed" in shown
+    ok(vlad(platform, "models", "stop", run["id"]))

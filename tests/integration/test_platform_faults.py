@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -11,23 +10,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import TINY_KERNEL
 
-from vlad.devtools.platform_process import Api, RunningPlatform
+from vlad.devtools.platform_process import Api, RunningPlatform, kernel_pid
 
 pytestmark = pytest.mark.broker
-
-
-def _kernel_pid(job_dir: Path, timeout: float = 30) -> int:
-    """The kernel process: the local executor's supervisor's child."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = job_dir / "executor.json"
-        if state.is_file():
-            supervisor = json.loads(state.read_text())["pid"]
-            children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
-            if children.is_file() and children.read_text().split():
-                return int(children.read_text().split()[0])
-        time.sleep(0.05)
-    raise TimeoutError(f"no kernel process for {job_dir}")
 
 
 def _register_tiny(api: Api) -> str:
@@ -45,10 +30,11 @@ def test_a_kernel_killed_is_failed_as_terminated_abnormally_within_5_seconds(
             "kernel": _register_tiny(api),
             "training_datasets": ["digits"],
             "hyperparameters": {"steps": 10_000, "sleep": 0.02},
+            "max_restarts": 0,  # how fast the end is noticed is under test; restarts: test_restarts
         },
     )
     api.wait_job(model["id"], statuses=("training",), timeout=60)
-    os.kill(_kernel_pid(platform.data_dir / "jobs" / model["id"]), signal.SIGKILL)
+    os.kill(kernel_pid(platform.data_dir / "jobs" / model["id"]), signal.SIGKILL)
     killed_at = time.monotonic()
     failed = api.wait_job(model["id"], timeout=10, statuses=("failed", "done", "stopped"))
     assert time.monotonic() - killed_at < 5

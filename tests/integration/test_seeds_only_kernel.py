@@ -56,6 +56,12 @@ def test_an_exit_without_training_done_is_abnormal_with_its_exit_code(project_ap
     assert model["status"] == "failed", model["job"]
     assert "terminated abnormally" in model["job"]["message"]
     assert "exit code 3" in model["job"]["message"]
+    # Restarted twice (the default max_restarts), each attempt's end kept.
+    assert model["job"]["attempt"] == 3
+    assert [(a["attempt"], a["exit_code"], a["then"]) for a in model["job"]["attempts"]] == [
+        (1, 3, "restarted"),
+        (2, 3, "restarted"),
+    ]
 
 
 def test_training_error_is_shown_as_written_and_later_messages_change_nothing(

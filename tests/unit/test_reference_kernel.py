@@ -325,3 +325,56 @@ def test_the_thread_count_keeps_to_the_cpus_the_platform_gave(
     if omp is not None:
         monkeypatch.setenv("OMP_NUM_THREADS", omp)
     assert device.cpu_budget() == (expected if expected is not None else unbounded)
+
+
+# -- checkpoints and resume ----------------------------------------------------------------------
+
+
+def test_a_run_killed_in_epoch_4_resumes_from_epoch_3_and_ends_as_an_uninterrupted_one(
+    digits: Path, tmp_path: Path
+) -> None:
+    six = {**FAST, "epochs": 6, "lr_schedule": "cosine"}
+    whole = train.fit(digits / "train", digits / "val", six, tmp_path / "whole")
+
+    job = sdk_job(tmp_path / "job", digits, six)
+    epochs_run: list[int] = []
+
+    def crash_in_epoch_4(step: int, total: int) -> None:
+        if step == total * 4 // 6 - 2:  # inside epoch 4
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        train.fit(
+            digits / "train",
+            digits / "val",
+            six,
+            job.model_write_path,
+            on_step=crash_in_epoch_4,
+            on_epoch=lambda e, m: epochs_run.append(e),
+            checkpoint=job.checkpoint,
+        )
+    assert sorted(p.name for p in job.config.checkpoints_dir.iterdir()) == ["2", "3"]
+    resumed = train.fit(
+        digits / "train",
+        digits / "val",
+        six,
+        job.model_write_path,
+        on_epoch=lambda e, m: epochs_run.append(e),
+        checkpoint=job.checkpoint,
+        resume=job.config.checkpoints_dir / "3",
+    )
+    assert epochs_run == [1, 2, 3, 4, 5, 6]  # six epochs in all, not nine
+    assert resumed["resumed_from_epoch"] == 3
+    assert resumed["steps"] == whole["steps"]
+    assert resumed["val_accuracy"] == pytest.approx(whole["val_accuracy"], abs=0.01)
+    assert resumed["final_train_loss"] == pytest.approx(whole["final_train_loss"], rel=1e-3)
+
+
+def test_a_checkpoint_holds_what_training_needs_to_go_on(digits: Path, tmp_path: Path) -> None:
+    job = sdk_job(tmp_path, digits, FAST)
+    train.fit(digits / "train", digits / "val", FAST, job.model_write_path, checkpoint=job.checkpoint)
+    state = torch.load(job.config.checkpoints_dir / "2" / train.STATE_FILE, weights_only=False)
+    assert {"model", "optimizer", "scheduler", "generator", "torch_rng", "epoch", "step"} <= set(state)
+    assert state["epoch"] == 2
+    # No checkpoint after the last epoch: the model itself is the result.
+    assert not (job.config.checkpoints_dir / "3").exists()

@@ -635,6 +635,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume
+         * @description A stopped or failed training job goes on from its newest checkpoint, as its next
+         *     attempt (409 when it is not such a job, or its kernel left no checkpoint).
+         */
+        post: operations["resume_api_v1_jobs__job_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}/logs": {
         parameters: {
             query?: never;
@@ -863,6 +884,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AttemptOut
+         * @description An attempt of a job that ended without finishing it, and what followed.
+         */
+        AttemptOut: {
+            /** Attempt */
+            attempt: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Ended At
+             * Format: date-time
+             */
+            ended_at: string;
+            /** Exit Code */
+            exit_code: number | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Step
+             * @description Its last step reported
+             */
+            step?: number | null;
+            /** Percentage */
+            percentage?: number | null;
+            /**
+             * Log Tail
+             * @description The last lines of its log
+             * @default
+             */
+            log_tail: string;
+            /**
+             * Then
+             * @description restarted (automatically) | preempted (for a higher priority) | resumed (by a person)
+             */
+            then: string;
+        };
         /** Body_import_model_api_v1_models_import_post */
         Body_import_model_api_v1_models_import_post: {
             /** Name */
@@ -1290,6 +1348,27 @@ export interface components {
             finished_at: string | null;
             /** Elapsed Seconds */
             elapsed_seconds: number | null;
+            /**
+             * Attempt
+             * @description 1, then 2 after its first restart or resume, ...
+             * @default 1
+             */
+            attempt: number;
+            /**
+             * Max Restarts
+             * @default 2
+             */
+            max_restarts: number;
+            /**
+             * Restart On Error
+             * @default false
+             */
+            restart_on_error: boolean;
+            /**
+             * Attempts
+             * @description The attempts that ended before this one, oldest first
+             */
+            attempts?: components["schemas"]["AttemptOut"][];
         };
         /**
          * JobUpdate
@@ -1721,6 +1800,18 @@ export interface components {
              * @default 0
              */
             priority: number;
+            /**
+             * Max Restarts
+             * @description Times the job is started again from its newest checkpoint when it ends without training_done or training_error (killed, its node lost); default 2
+             * @default 2
+             */
+            max_restarts: number;
+            /**
+             * Restart On Error
+             * @description Restart it (as above) after the kernel's own training_error too; default: final
+             * @default false
+             */
+            restart_on_error: boolean;
         };
         /** ValidateRequest */
         ValidateRequest: {
@@ -3140,6 +3231,37 @@ export interface operations {
         };
     };
     stop_api_v1_jobs__job_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resume_api_v1_jobs__job_id__resume_post: {
         parameters: {
             query?: never;
             header?: never;

@@ -17,6 +17,8 @@ export type ExperimentRun = Schemas["ExperimentRun"];
 export type FileOut = Schemas["FileOut"];
 export type Graph = Schemas["GraphOut"];
 export type Job = Schemas["JobOut"];
+/** An attempt of a job that ended without finishing it, and what followed (`Job.attempts`). */
+export type Attempt = Schemas["AttemptOut"];
 export type Kernel = Schemas["KernelOut"];
 export type Model = Schemas["ModelOut"];
 export type ModelPage = Schemas["ModelPage"];
@@ -68,6 +70,8 @@ export interface JobEvent {
   step: number | null;
   message: string | null;
   exit_code: number | null;
+  /** 1, then 2 after its first restart or resume, ... (absent from an older platform's events). */
+  attempt?: number;
   started_at: string | null;
   finished_at: string | null;
 }
@@ -83,6 +87,7 @@ export function applyEvent(job: Job, event: JobEvent): Job {
     step: event.step,
     message: event.message,
     exit_code: event.exit_code,
+    attempt: event.attempt ?? job.attempt,
     started_at: event.started_at,
     finished_at: event.finished_at,
   };

@@ -1,5 +1,6 @@
-// A job's live status: badge, progress with percentage, step, elapsed time, why it waits
-// (its place in the scheduler's queue) and why it failed.
+// A job's live status: badge (with its attempt, once restarted or resumed), progress with
+// percentage, step, elapsed time, why it waits (its place in the scheduler's queue) and why
+// it failed.
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
@@ -74,6 +75,11 @@ export function JobStatusView({ job, jobId }: { job: Job; jobId?: string }) {
     <div data-testid="job-status">
       <div className="status-line">
         <StatusBadge status={job.status} />
+        {job.attempt > 1 && (
+          <span className="tag" data-testid="job-attempt" data-attempt={job.attempt}>
+            {t("detail.attempt", { n: job.attempt })}
+          </span>
+        )}
         {job.status === "waiting" && <WaitingNote place={place} />}
       </div>
       {job.status !== "waiting" && <ProgressBar value={progress} />}

@@ -1,4 +1,5 @@
-// Model detail: basic information, inference setting, live training status, kernel,
+// Model detail: basic information, inference setting, live training status (and the
+// attempts that ended before, with a resume for a stopped or failed training), kernel,
 // datasets, settings, training graphs drawn live, logs, and this model's validations.
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -13,6 +14,7 @@ import { Card, ErrorBox, KV, Loading, PageHead } from "../components/ui";
 import { useI18n } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
+import { AttemptsCard } from "./detail/AttemptsCard";
 import { SettingsCard } from "./detail/SettingsCard";
 import { ValidationsTable } from "./detail/ValidationsTable";
 
@@ -36,12 +38,15 @@ export function ModelDetailPage() {
   const navigate = useNavigate();
   const model = useApi<Model>(`/models/${id}`);
   const [actionError, setActionError] = useState<unknown>();
+  const [resumeError, setResumeError] = useState<unknown>();
 
   useJobEvents((event) => {
     if (event === null) return void model.reload();
     if (event.id !== id) return;
+    const restarted = event.attempt !== undefined && event.attempt !== model.data?.job?.attempt;
     model.setData((m) => (m?.job ? { ...m, status: event.status, job: applyEvent(m.job, event) } : m));
-    if (!isActive(event.status)) void model.reload(); // finished_at, elapsed, final state from the source
+    // finished_at, elapsed, final state from the source; a new attempt: the one that ended.
+    if (!isActive(event.status) || restarted) void model.reload();
   });
 
   const act = async (action: () => Promise<unknown>) => {
@@ -54,10 +59,23 @@ export function ModelDetailPage() {
     }
   };
 
+  const resume = async () => {
+    setResumeError(undefined);
+    try {
+      await post(`/jobs/${id}/resume`);
+    } catch (exc) {
+      setResumeError(exc);
+      return;
+    }
+    await model.reload();
+  };
+
   const m = model.data;
   if (!m) return <>{model.error ? <ErrorBox error={model.error} /> : <Loading />}</>;
   const done = m.status === "done";
   const live = isActive(m.status);
+  // A stopped or failed training goes on from its newest checkpoint, as its next attempt.
+  const resumable = !!m.job && (m.status === "stopped" || m.status === "failed");
   return (
     <div data-testid="model-detail" data-status={m.status}>
       <PageHead
@@ -72,6 +90,11 @@ export function ModelDetailPage() {
             {live && (
               <button onClick={() => void act(() => post(`/jobs/${m.id}/stop`))} data-testid="stop">
                 ■ {t("detail.stop")}
+              </button>
+            )}
+            {resumable && (
+              <button onClick={() => void resume()} title={t("detail.resumeHelp", { n: (m.job?.attempt ?? 1) + 1 })} data-testid="resume-job">
+                ▶ {t("detail.resume")}
               </button>
             )}
             <Link className="button" to={`/models/${m.id}/retrain`} data-testid="retrain">
@@ -107,6 +130,11 @@ export function ModelDetailPage() {
         }
       />
       <ErrorBox error={actionError} />
+      {resumable && resumeError !== undefined && (
+        <div data-testid="resume-error">
+          <ErrorBox error={resumeError} />
+        </div>
+      )}
       <div className="grid three">
         <Card title={t("detail.basic")} testId="basic-info">
           <KV
@@ -151,9 +179,10 @@ export function ModelDetailPage() {
           </Card>
         </div>
       </div>
+      {m.job && <AttemptsCard job={m.job} />}
       {m.job && (
         <Card title={t("detail.graphs")} wide testId="graphs-card">
-          <LiveGraphs jobId={m.id} live={live} />
+          <LiveGraphs jobId={m.id} live={live} attempt={m.job.attempt} />
         </Card>
       )}
       <div className="grid two">

@@ -38,6 +38,8 @@ def train(job: Job) -> None:
             base_model=job.base_model_path,
             on_step=lambda step, total: job.progress(step=step, total=total),
             on_epoch=lambda epoch, m: _log_epoch(job, epoch, m),
+            checkpoint=job.checkpoint,
+            resume=job.resume_checkpoint,
         )
 
 

@@ -6,6 +6,7 @@ import json
 import math
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ from image_classification.settings import Settings
 
 StepCallback = Callable[[int, int], None]  # (global step, total steps)
 EpochCallback = Callable[[int, dict[str, float]], None]  # (epoch, metrics of that epoch)
+CheckpointWriter = Callable[[int], AbstractContextManager[Path]]  # epoch -> a folder to fill
 SUMMARY_FILE = "training_summary.json"
+STATE_FILE = "state.pt"
 Split = tuple[torch.Tensor, torch.Tensor]  # uint8 images (N, C, S, S), class indices (N,)
 
 
@@ -39,6 +42,8 @@ def fit(
     base_model: Path | None = None,
     on_step: StepCallback | None = None,
     on_epoch: EpochCallback | None = None,
+    checkpoint: CheckpointWriter | None = None,
+    resume: Path | None = None,
 ) -> dict[str, Any]:
     """Train on `train_dir`, validate each epoch on `val_dir`, write the model to `out_dir`.
 
@@ -46,6 +51,11 @@ def fit(
     the training images is held out instead. `base_model` is a folder written by an earlier
     `fit`; its weights are the starting point. Writes model.pt, model.json and
     training_summary.json; returns the summary. A stop (StopRequested) saves model.pt first.
+
+    After each epoch, `checkpoint(epoch)` (the SDK's `job.checkpoint`) gets a folder for the
+    whole training state: weights, optimizer, learning-rate schedule, random generators,
+    epoch and step. `resume` is such a folder: training goes on after its epoch, exactly as
+    it would have without the interruption.
     """
     started = time.monotonic()
     out_dir = Path(out_dir)
@@ -69,7 +79,17 @@ def fit(
         "classes": classes,
         "base_model": str(base_model) if base_model else None,
     }
-    step = epoch = 0
+    step = epoch = first_epoch = 0
+    if resume is not None and (resume / STATE_FILE).is_file():
+        state = torch.load(resume / STATE_FILE, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler") is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        step, first_epoch = state["step"], state["epoch"]
+        summary.update(state["summary"], resumed_from_epoch=first_epoch)
 
     def after_batch(loss: float) -> None:
         nonlocal step
@@ -85,7 +105,7 @@ def fit(
             on_step(step, total)
 
     try:
-        for epoch in range(1, settings.epochs + 1):
+        for epoch in range(first_epoch + 1, settings.epochs + 1):
             chunks = torch.randperm(len(y_train), generator=generator).tensor_split(batches)
             net.train()
             metrics = _train_epoch(net, optimizer, scheduler, x_train, y_train, chunks, device, after_batch)
@@ -94,6 +114,19 @@ def fit(
             if on_epoch is not None:
                 on_epoch(epoch, metrics)
             summary.update(metrics)
+            if checkpoint is not None and epoch < settings.epochs:
+                with checkpoint(epoch) as folder:
+                    state = {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                        "generator": generator.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                        "epoch": epoch,
+                        "step": step,
+                        "summary": summary,
+                    }
+                    torch.save(state, folder / STATE_FILE)
     except BaseException as exc:
         if not isinstance(exc, Exception) and step:  # a stop, not a failure: keep the work so far
             save_model(model, out_dir, {**meta, "trained_epochs": epoch - 1, "stopped": True})

@@ -22,6 +22,17 @@ PriorityOpt = Annotated[
 CpusOpt = Annotated[
     float | None, typer.Option(help="CPUs the job needs (default: the kernel's resources.cpus, or 1).")
 ]
+MaxRestartsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Times the job starts again from its newest checkpoint when its kernel ends without "
+        "training_done or training_error (killed, its node lost); default 2.",
+    ),
+]
+RestartOnErrorOpt = Annotated[
+    bool,
+    typer.Option(help="Restart it after the kernel's own training_error too (default: that is final)."),
+]
 MemoryOpt = Annotated[
     float | None, typer.Option("--memory-gb", help="Memory the job needs in GB (default: the kernel's).")
 ]
@@ -52,6 +63,8 @@ def train_body(
     priority: int = 0,
     cpus: float | None = None,
     memory_gb: float | None = None,
+    max_restarts: int | None = None,
+    restart_on_error: bool = False,
 ) -> dict[str, Any]:
     """A TrainRequest body; extra files are uploaded first, since the request names their ids."""
     return {
@@ -65,6 +78,8 @@ def train_body(
         "extra_files": [api.upload_file(p) for p in extra_files or []],
         "gpu_count": gpus,
         **job_resources(priority, cpus, memory_gb),
+        **({"max_restarts": max_restarts} if max_restarts is not None else {}),
+        **({"restart_on_error": True} if restart_on_error else {}),
     }
 
 

@@ -47,6 +47,9 @@ class TrainingConfig(BaseModel):
     training_config_file: str
     project_key: str = Field(repr=False)
     etc_path: str | None = None
+    # [decision] Not in the seeds: the checkpoint folder a restarted job continues from
+    # (`<model_write_path>/save/checkpoints/<step>/`). A kernel that ignores it starts over.
+    resume_path: str | None = None
 
     @field_validator("vlad_training_config_version", mode="before")
     @classmethod
@@ -61,7 +64,7 @@ class TrainingConfig(BaseModel):
         # The seed's example shows "train"; its table says "training".
         return "training" if value == "train" else value
 
-    @field_validator("base_model_path", "etc_path", "validation_id", "model_id", mode="before")
+    @field_validator("base_model_path", "etc_path", "resume_path", "validation_id", "model_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -94,8 +97,23 @@ class TrainingConfig(BaseModel):
     def metrics_dir(self) -> Path:
         return Path(self.model_write_path) / "save" / "metrics"
 
+    @property
+    def checkpoints_dir(self) -> Path:
+        return Path(self.model_write_path) / CHECKPOINTS
+
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json", exclude_none=True), indent=2)
+
+
+# A job's checkpoints, relative to its model_write_path: one folder per checkpoint, named
+# after its step (`save/checkpoints/3/`). Only such a folder counts; one is written under
+# another name and renamed, so that a crash never leaves half a checkpoint under a step.
+CHECKPOINTS = Path("save") / "checkpoints"
+
+
+def checkpoint_step(name: str) -> int | None:
+    """The step a checkpoint folder's name gives; None for any other name (a partial one)."""
+    return int(name) if name.isascii() and name.isdigit() and len(name) <= 19 else None
 
 
 class ModelJson(BaseModel):

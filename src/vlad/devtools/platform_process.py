@@ -116,3 +116,17 @@ class Api(httpx.Client):
     ) -> Any:
         kind = "validations" if model_or_validation.startswith("validation") else "models"
         return self.wait_for(f"/{kind}/{model_or_validation}", lambda b: b["status"] in statuses, timeout)
+
+
+def kernel_pid(job_dir: Path, timeout: float = 30) -> int:
+    """A job's kernel process under the local executor (its supervisor's child), to kill it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = job_dir / "executor.json"
+        if state.is_file():
+            supervisor = json.loads(state.read_text())["pid"]
+            children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+            if children.is_file() and children.read_text().split():
+                return int(children.read_text().split()[0])
+        time.sleep(0.01)
+    raise TimeoutError(f"no kernel process for {job_dir}")

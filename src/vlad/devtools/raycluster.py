@@ -9,6 +9,7 @@ the kernel ends every process left in its PID namespace: no Ray daemon outlives 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -64,11 +65,28 @@ def ray_cli() -> str:
     return str(beside) if beside.exists() else shutil.which("ray") or "ray"
 
 
+def _agent_ports() -> list[str]:
+    """Ports of a node's own agents: nodes on one address (two of a cluster, or two clusters
+    at once) must not meet on Ray's default ones."""
+    names = (
+        "dashboard-agent-listen-port",
+        "dashboard-agent-grpc-port",
+        "metrics-export-port",
+        "runtime-env-agent-port",
+        "node-manager-port",
+        "object-manager-port",
+    )
+    return [f"--{name}={free_port()}" for name in names]
+
+
 class RayTestCluster:
-    def __init__(self, folder: Path, worker_gpus: int = 2, cpus: int = 2) -> None:
+    def __init__(
+        self, folder: Path, worker_gpus: int = 2, cpus: int = 2, head_cpus: int | None = None
+    ) -> None:
         self.folder = folder.resolve()
         self.worker_gpus = worker_gpus
         self.cpus = cpus
+        self.head_cpus = cpus if head_cpus is None else head_cpus
         self.gcs_port = free_port()
         self.dashboard_port = free_port()
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -79,13 +97,13 @@ class RayTestCluster:
         """The dashboard's address, where the Jobs API answers."""
         return f"http://127.0.0.1:{self.dashboard_port}"
 
-    def _start_node(self, name: str, args: list[str]) -> None:
+    def _start_node(self, name: str, args: list[str], cpus: int | None = None) -> None:
         log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 - the node writes to it
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
         common = [
             "--block",
             "--node-ip-address=127.0.0.1",
-            f"--num-cpus={self.cpus}",
+            f"--num-cpus={self.cpus if cpus is None else cpus}",
             f"--object-store-memory={OBJECT_STORE_BYTES}",
             "--disable-usage-stats",
         ]
@@ -112,24 +130,14 @@ class RayTestCluster:
                 f"--dashboard-port={self.dashboard_port}",
                 "--num-gpus=0",
                 f"--temp-dir={self.temp_dir}",
+                f"--ray-client-server-port={free_port()}",
+                *_agent_ports(),
             ],
+            cpus=self.head_cpus,
         )
-        # Two nodes on one address need ports of their own for the worker's agents.
-        ports = {
-            "dashboard-agent-listen-port": free_port(),
-            "dashboard-agent-grpc-port": free_port(),
-            "metrics-export-port": free_port(),
-            "runtime-env-agent-port": free_port(),
-            "node-manager-port": free_port(),
-            "object-manager-port": free_port(),
-        }
         self._start_node(
             "worker",
-            [
-                f"--address=127.0.0.1:{self.gcs_port}",
-                f"--num-gpus={self.worker_gpus}",
-                *(f"--{name}={port}" for name, port in ports.items()),
-            ],
+            [f"--address=127.0.0.1:{self.gcs_port}", f"--num-gpus={self.worker_gpus}", *_agent_ports()],
         )
         try:
             self._wait_until_ready(timeout)
@@ -156,7 +164,13 @@ class RayTestCluster:
 
         client = JobSubmissionClient(self.address)
         while True:  # the worker's agent may not answer yet: retry until a job runs there
-            ids = [client.submit_job(entrypoint="true", entrypoint_num_gpus=gpus) for gpus in (0, 1)]
+            try:
+                ids = [client.submit_job(entrypoint="true", entrypoint_num_gpus=gpus) for gpus in (0, 1)]
+            except RuntimeError:  # "No available agent to submit job, please try again later"
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+                continue
             while not all(client.get_job_status(job_id).is_terminal() for job_id in ids):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the Ray cluster ran no job: {self.logs()}")
@@ -164,6 +178,13 @@ class RayTestCluster:
             if all(client.get_job_status(job_id).value == "SUCCEEDED" for job_id in ids):
                 return
             time.sleep(1)
+
+    def kill_worker(self) -> None:
+        """The worker node dies at once, with every process it started (a machine lost)."""
+        worker = self.processes[1]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
     def logs(self) -> str:
         return "\n".join(

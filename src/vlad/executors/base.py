@@ -153,6 +153,13 @@ class Executor(abc.ABC):
         job is not an error, and a job that has not ended is left alone. The job's status
         afterwards is EXITED or UNKNOWN."""
 
+    def forget(self, job_id: str) -> None:
+        """Clean up an ended job (as `cleanup`) and drop every record of it, here and in the
+        engine or cluster, so that the same id can be submitted again: the platform restarts
+        a job that ended without an outcome under its own id. A job that has not ended is
+        left alone; an unknown one is not an error. Its status afterwards is UNKNOWN."""
+        self.cleanup(job_id)
+
     @abc.abstractmethod
     def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
         """After a platform restart: find these jobs again and take them back in hand, as if

@@ -101,6 +101,20 @@ class TrackingExecutor(Executor, Generic[JobT]):
         self._discard(job)
         empty_folder(job.spec.temp_path)
 
+    def forget(self, job_id: str) -> None:
+        self.cleanup(job_id)
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and not self._has_ended(job):
+                logger.warning("job %s not forgotten: it has not ended", job_id)
+                return
+            self._jobs.pop(job_id, None)
+        self._forget_elsewhere(job_id)
+
+    def _forget_elsewhere(self, job_id: str) -> None:
+        """What `forget` drops besides this table: the engine's or cluster's record of the
+        ended job, if it keeps one under the job's id (outside the lock; unknown: no error)."""
+
     def recover(self, specs: list[JobSpec]) -> dict[str, RunStatus]:
         with self._lock:
             unknown = [spec for spec in specs if spec.job_id not in self._jobs]

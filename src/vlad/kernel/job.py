@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import math
 import operator
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from vlad.contract import Command, Operation, Status, StatusMessage, TrainingConfig, ValidationType
 from vlad.contract.status import STEP_MAX
+from vlad.contract.training_config import checkpoint_step
 from vlad.kernel.errors import KernelError, stop_event
 from vlad.kernel.metrics import MetricWriter
 from vlad.kernel.publisher import StatusPublisher
@@ -25,6 +30,8 @@ class Job:
         self._publisher = publisher
         self._writers: dict[str, MetricWriter] = {}
         self.last_step = 0
+        # How many checkpoints `checkpoint` keeps (the newest); $VLAD_KEEP_CHECKPOINTS, else 2.
+        self.keep_checkpoints = _keep_checkpoints()
 
     # -- folders ---------------------------------------------------------------------------
     @property
@@ -54,6 +61,53 @@ class Job:
     @property
     def metrics_dir(self) -> Path:
         return self.config.metrics_dir
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    @property
+    def resume_checkpoint(self) -> Path | None:
+        """The checkpoint folder to continue from (the job was restarted), or None: start over.
+
+        It is the platform's `resume_path`; what is in it is what the kernel put there."""
+        path = self.config.resume_path
+        return Path(path) if path and Path(path).is_dir() else None
+
+    @contextmanager
+    def checkpoint(self, step: int) -> Iterator[Path]:
+        """Write a checkpoint: the block gets an empty folder to fill; when it ends without
+        error, the folder becomes `save/checkpoints/<step>/` at once (a rename), so a crash
+        never leaves half a checkpoint where the platform looks. The newest
+        `keep_checkpoints` are kept. An error in the block leaves no checkpoint."""
+        try:
+            step = operator.index(step)
+        except TypeError:
+            raise KernelError(f"job.checkpoint: step must be an integer, got {step!r}.") from None
+        if not 0 <= step <= STEP_MAX:
+            raise KernelError(f"job.checkpoint: step must lie between 0 and 2**63-1, got {step}.")
+        root = self.config.checkpoints_dir
+        root.mkdir(parents=True, exist_ok=True)
+        partial = root / f".partial-{step}-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        try:
+            yield partial
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        target = root / str(step)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)  # the same step again (a resumed run): the newer one wins
+        os.replace(partial, target)
+        self._prune_checkpoints(root)
+
+    def _prune_checkpoints(self, root: Path) -> None:
+        steps = sorted(
+            (s, entry) for entry in root.iterdir() if (s := checkpoint_step(entry.name)) is not None
+        )
+        for _, entry in steps[: max(0, len(steps) - max(1, self.keep_checkpoints))]:
+            if entry.is_symlink() or not entry.is_dir():
+                entry.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
 
     # -- what to do --------------------------------------------------------------------------
     @property
@@ -122,3 +176,10 @@ class Job:
     def close(self) -> None:
         for writer in self._writers.values():
             writer.close()
+
+
+def _keep_checkpoints() -> int:
+    try:
+        return max(1, int(os.environ.get("VLAD_KEEP_CHECKPOINTS") or 2))
+    except ValueError:
+        return 2

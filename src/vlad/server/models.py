@@ -136,6 +136,12 @@ class Job(Base):
     placed_at: Mapped[datetime | None]
     queue_position: Mapped[int | None] = mapped_column(Integer)  # 1: next; while not placed
     wait_reason: Mapped[str | None] = mapped_column(Text)  # why it is not placed yet
+    # Restarts (services.restarts): a job that ends without an outcome runs again under the
+    # same id, from its newest checkpoint, up to max_restarts times. `attempts`: those ended.
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    max_restarts: Mapped[int] = mapped_column(Integer, default=2)
+    restart_on_error: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[list[Any] | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

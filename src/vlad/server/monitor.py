@@ -242,9 +242,16 @@ class JobMonitor:
         self._noted.discard(job_id)
 
     def _fail(self, job_id: str, job_dir: str, exit_code: int | None, why: str, refused: str = "") -> None:
+        """The attempt ended without an outcome: the job restarts if its policy allows
+        (services.restarts), else it fails with the reason and its log's last lines."""
         self._forget(job_id)
         code = f"exit code {exit_code}" if exit_code is not None else why
         tail = log_tail(job_dir)
+        reason = f"terminated abnormally, {code}" + (f"; {refused}" if refused else "")
+        if self.launcher.restart(job_id, reason, exit_code, tail):
+            log.info("job %s ended without an outcome (%s): restarting", job_id, code)
+            self.launcher.notify([job_id])
+            return
         message = (
             f"The kernel terminated abnormally ({code}) without sending training_done "
             f"or training_error"

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from vlad.executors import Executor, executor_from_settings
 from vlad.server.db import Database
 from vlad.server.events import EventBus
-from vlad.server.ingestion.batch import BatchResult
+from vlad.server.ingestion.batch import PREEMPTED_NOTE, BatchResult
 from vlad.server.ingestion.consumer import StatusConsumer
 from vlad.server.models import Job, utcnow
 from vlad.server.monitor import JobMonitor
@@ -21,6 +21,7 @@ from vlad.server.services import final_metrics
 from vlad.server.services.dlaas_lifecycle import DlaasLifecycle
 from vlad.server.services.jobs import BrokerInfo, JobLauncher
 from vlad.server.services.presenters import aware
+from vlad.server.services.scheduling import Preemption
 from vlad.server.services.states import ACTIVE, TERMINAL, JobStatus
 from vlad.server.settings import Settings
 from vlad.storage import ObjectStore
@@ -73,7 +74,13 @@ class Platform:
         store = ObjectStore(s3, settings.s3_workers) if s3 else None
         self.launcher = JobLauncher(self.db, self.executors, broker, self.uploads_dir, store)
         self.launcher.notify = self._changed
-        self.scheduler = Scheduler(self.launcher, settings.scheduler_interval_seconds, on_change=self.notify)
+        self.launcher.requeue = self.launch
+        self.scheduler = Scheduler(
+            self.launcher,
+            settings.scheduler_interval_seconds,
+            on_change=self.notify,
+            preempt=self.preempt if settings.preemption else None,
+        )
         self.dlaas = DlaasLifecycle(self.db, self.executors, settings, self.uploads_dir)
         self.launcher.stagers["dlaas"] = self.dlaas.stage_data
         self.consumer = StatusConsumer(
@@ -173,6 +180,23 @@ class Platform:
         self._changed([job_id])
         return True
 
+    def preempt(self, chosen: Preemption) -> None:
+        """Stop running jobs (SIGTERM, the grace period, SIGKILL) to make room for a waiting
+        one of higher priority; once ended, each goes back to the queue as its next attempt
+        and resumes from its newest checkpoint (services.restarts)."""
+        note = (
+            f"{PREEMPTED_NOTE} by job {chosen.for_job} (priority {chosen.priority}): it stops "
+            "with its grace period and resumes from its newest checkpoint once there is room."
+        )
+        for job_id in chosen.victims:
+            with self.db.session() as session:
+                job = session.get(Job, job_id)
+                if job is None or job.status not in ACTIVE or job.placed_at is None:
+                    continue
+                job.message, job.updated_at, executor_name = note, utcnow(), job.executor
+            self.executors[executor_name].cancel(job_id, self.settings.stop_grace_seconds)
+        self.notify(chosen.victims)
+
     def _on_applied(self, result: BatchResult) -> None:
         ended = [job_id for job_id, state in result.changed.items() if state.status in TERMINAL]
         if ended:
@@ -209,6 +233,7 @@ def job_event(job: Job) -> dict:  # type: ignore[type-arg]
         "message": job.message,
         "exit_code": job.exit_code,
         "priority": job.priority,
+        "attempt": job.attempt,
         "queue_position": job.queue_position if job.placed_at is None else None,
         "wait_reason": job.wait_reason if job.placed_at is None else None,
         "placed_at": aware(job.placed_at).isoformat() if job.placed_at else None,

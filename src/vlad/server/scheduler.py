@@ -16,16 +16,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
 from vlad.executors import Capacity
 from vlad.server.models import Experiment, Job, Project, utcnow
+from vlad.server.services import restarts
 from vlad.server.services.jobs import JobLauncher
-from vlad.server.services.scheduling import Plan, ProjectRules, Waiting, plan, queue_job
-from vlad.server.services.states import ACTIVE
+from vlad.server.services.scheduling import (
+    Plan,
+    Preemption,
+    ProjectRules,
+    QueueJob,
+    Waiting,
+    plan,
+    preemption,
+    queue_job,
+)
+from vlad.server.services.states import ACTIVE, JobStatus
 
 log = logging.getLogger("vlad.scheduler")
 ACTIVE_VALUES = [s.value for s in ACTIVE]
@@ -37,8 +49,11 @@ class Scheduler:
         launcher: JobLauncher,
         interval: float = 2.0,
         on_change: Callable[[list[str]], None] = lambda job_ids: None,
+        preempt: Callable[[Preemption], None] | None = None,
     ) -> None:
         self.launcher = launcher
+        # With preemption on: stops the chosen running jobs for a waiting one (the platform's).
+        self.preempt = preempt
         self.interval = interval
         self.on_change = on_change  # jobs placed, or whose position or reason changed
         self._wake = threading.Event()
@@ -93,6 +108,9 @@ class Scheduler:
                     Job.placed_at,
                     Job.queue_position,
                     Job.wait_reason,
+                    Job.status,
+                    Job.message,
+                    Job.job_dir,
                 ).where(Job.status.in_(ACTIVE_VALUES))
             ).all()
             if not any(row.placed_at is None for row in rows):
@@ -122,9 +140,39 @@ class Scheduler:
         changed = self._write(result, before)
         for job_id in result.placed:
             self._submit.submit(self.launcher.submit, job_id)
+        if self.preempt is not None and result.waiting:
+            self._preempt_for(result, waiting, placed, capacities, rows)
         if changed:
             self.on_change(changed)
         return result
+
+    def _preempt_for(
+        self,
+        result: Plan,
+        waiting: list[QueueJob],
+        placed: list[QueueJob],
+        capacities: dict[str, Capacity | str],
+        rows: Sequence[Any],
+    ) -> None:
+        """Stop lower-priority running jobs that have a checkpoint for the first waiting job
+        that only lacks room; one preemption at a time (the next once those have ended)."""
+        if any(row.placed_at is not None and restarts.preempted(row) for row in rows):
+            return
+        top = max((job.priority for job in waiting), default=0)
+        checkpointed = {
+            row.id
+            for row in rows
+            if row.placed_at is not None
+            and row.status == JobStatus.TRAINING.value
+            and row.priority < top
+            and restarts.newest_checkpoint(Path(row.job_dir) / "output") is not None
+        }
+        chosen = preemption(result, waiting, placed, capacities, checkpointed)
+        if chosen is not None and self.preempt is not None:
+            log.info(
+                "preempting %s for job %s (priority %d)", chosen.victims, chosen.for_job, chosen.priority
+            )
+            self.preempt(chosen)
 
     def _capacity(self, executor: str) -> Capacity | str:
         try:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     memory_gb: float | None = Field(default=None, gt=0)
     # How often the scheduler looks at its queue even when nothing told it to (seconds).
     scheduler_interval_seconds: float = Field(default=2.0, gt=0)
+    # A waiting job may stop running jobs of lower priority that have a checkpoint; they
+    # resume later from it (services.restarts). Off: a job waits for room to free up.
+    preemption: bool = False
     # docker: the Docker Engine API (empty: $DOCKER_HOST or the default socket; Podman's
     # service: unix:///run/podman/podman.sock); the containers' network ("host": kernels
     # reach the broker as the platform does; empty: the engine's default bridge); host

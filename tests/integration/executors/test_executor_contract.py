@@ -377,6 +377,35 @@ def test_cleanup_empties_the_temp_folder_and_is_idempotent(executor_factory, mak
     assert executor.status(spec.job_id).state in (EXITED, JobState.UNKNOWN)
 
 
+def test_a_forgotten_job_can_be_submitted_again_under_its_id(executor_factory, make_job):
+    """The platform restarts a job that ended without an outcome under its own id (issue 13)."""
+    executor = executor_factory()
+    spec = make_job(wait=True, exit_code=3)
+    executor.submit(spec)
+    wait_for_line(executor, spec, "ready")
+    executor.forget(spec.job_id)  # still running: left alone
+    assert executor.status(spec.job_id).state in (QUEUED, RUNNING)
+    release(spec)
+    assert wait_for_state(executor, spec, EXITED).exit_code == 3
+    executor.forget(spec.job_id)
+    assert executor.status(spec.job_id).state is JobState.UNKNOWN
+    (spec.job_dir / "release").unlink()
+    executor.submit(spec)
+    # The second attempt runs, and waits again. Ray's log of a job is its own attempt's (from
+    # the log file's size at submission); the others' go on with the whole file.
+    readies = 1 if profile_of(executor).name == "ray" else 2
+    wait_for(
+        lambda: log_text(executor, spec).count("ready") == readies,
+        "the second attempt's 'ready'",
+        profile_of(executor).timeout,
+    )
+    release(spec)
+    assert wait_for_state(executor, spec, EXITED).exit_code == 3
+    executor.forget(spec.job_id)
+    executor.forget(spec.job_id)  # idempotent
+    assert executor.status(spec.job_id).state is JobState.UNKNOWN
+
+
 def test_a_job_it_does_not_know_is_no_error(executor_factory):
     executor = executor_factory()
     assert executor.status("no-such-job") == RunStatus(JobState.UNKNOWN)

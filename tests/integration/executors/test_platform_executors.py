@@ -103,6 +103,9 @@ def test_a_container_that_dies_without_a_word_is_failed_with_its_exit_code(api, 
     assert failed["status"] == "failed"
     assert failed["job"]["exit_code"] == 3
     assert failed["job"]["message"].startswith("The kernel terminated abnormally (exit code 3)")
+    # Restarted under the same id twice: a container of that name each time, the last removed.
+    assert failed["job"]["attempt"] == 3
+    assert [a["exit_code"] for a in failed["job"]["attempts"]] == [3, 3]
 
 
 def test_stopping_a_job_stops_its_container(api, kernels, podman_service):

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(720)
 @pytest.mark.skipif(ray_tests_inside(), reason="this is the run inside")
 @pytest.mark.skipif(bool(RAY_ADDRESS), reason="the contract suite runs against $VLAD_TEST_RAY_ADDRESS")
 def test_the_ray_suite_in_a_private_network_namespace(tmp_path: Path) -> None:
@@ -46,10 +46,11 @@ def test_the_ray_suite_in_a_private_network_namespace(tmp_path: Path) -> None:
         f"--basetemp={tmp_path / 'inside'}",
         str(HERE / "test_executor_contract.py"),
         str(HERE / "test_ray_cluster_resources.py"),
+        str(HERE / "test_ray_node_loss.py"),
     ]
     env = {**os.environ, RAY_TESTS_ENV: "inside"}
     done = subprocess.run(
-        private_network_argv(argv), cwd=REPO, env=env, capture_output=True, text=True, timeout=400
+        private_network_argv(argv), cwd=REPO, env=env, capture_output=True, text=True, timeout=700
     )
     assert done.returncode == 0, f"the Ray suite failed:\n{done.stdout[-12000:]}\n{done.stderr[-3000:]}"
     assert " passed" in done.stdout and " failed" not in done.stdout

@@ -492,3 +492,25 @@ def test_observe(case: ObserveCase) -> None:
     )
     pods = [model("V1Pod", case.pod)] if case.pod else []
     assert observe(job, pods) == case.expected
+
+
+def test_a_forgotten_job_runs_again_under_its_id(cluster, make_executor, make_spec):
+    """A restarted attempt (issue 13): the ended Job and its Secret go, a new one of the
+    same name runs, and its log goes on in the same file."""
+    executor = make_executor()
+    spec = make_spec()
+    executor.submit(spec)
+    name = next(iter(cluster.jobs))
+    cluster.run_pod(name, "attempt 1")
+    cluster.end_pod(name, 137, "killed")
+    assert wait_for(executor, spec, EXITED) == RunStatus(EXITED, exit_code=137)
+
+    executor.forget(spec.job_id)
+    assert executor.status(spec.job_id) == RunStatus(JobState.UNKNOWN)
+    assert cluster.jobs == {} and cluster.secrets == {}
+    executor.submit(spec)
+    assert list(cluster.jobs) == [name]
+    cluster.run_pod(name, "attempt 2")
+    cluster.end_pod(name, 0, "done")
+    assert wait_for(executor, spec, EXITED) == RunStatus(EXITED, exit_code=0)
+    assert log_of(spec)[-2:] == ["attempt 2", "done"]

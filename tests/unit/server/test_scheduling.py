@@ -142,3 +142,41 @@ def test_an_unavailable_executor_says_why_and_holds_back_nothing_else() -> None:
 def test_nothing_counted_means_nothing_waits() -> None:
     result = plan([job(n, executor="ray") for n in range(50)], [], {"ray": Capacity()})
     assert len(result.placed) == 50
+
+
+# -- preemption --------------------------------------------------------------------------------
+def test_a_higher_priority_job_preempts_the_newest_lowest_priority_run_with_a_checkpoint() -> None:
+    from vlad.server.services.scheduling import preemption
+
+    running = [job(0, id="old", priority=-1), job(1, id="new", priority=-1), job(2, id="mid", priority=0)]
+    urgent = job(3, id="urgent", priority=5)
+    result = plan([urgent], running, {"local": Capacity(cpus=3)})
+    assert result.waiting["urgent"].reason.startswith("needs 1 CPU, 0 free")
+    chosen = preemption(result, [urgent], running, {"local": Capacity(cpus=3)}, {"old", "new", "mid"})
+    assert chosen is not None and (chosen.for_job, chosen.victims) == ("urgent", ["new"])
+    # Only jobs with a checkpoint may be preempted; the fewest that make room.
+    chosen = preemption(result, [urgent], running, {"local": Capacity(cpus=3)}, {"mid"})
+    assert chosen is not None and chosen.victims == ["mid"]
+    big = job(3, id="big", priority=5, cpus=2)
+    result = plan([big], running, {"local": Capacity(cpus=3)})
+    chosen = preemption(result, [big], running, {"local": Capacity(cpus=3)}, {"old", "new", "mid"})
+    assert chosen is not None and chosen.victims == ["new", "old"]
+
+
+def test_nothing_is_preempted_for_equal_priority_a_quota_or_without_checkpoints() -> None:
+    from vlad.server.services.scheduling import preemption
+
+    running = [job(0, id="r", priority=0)]
+    capacity = {"local": Capacity(cpus=1)}
+    same = job(1, id="same", priority=0)
+    assert preemption(plan([same], running, capacity), [same], running, capacity, {"r"}) is None
+    urgent = job(1, id="urgent", priority=5)
+    assert preemption(plan([urgent], running, capacity), [urgent], running, capacity, set()) is None
+    quota = {"p": ProjectRules(quota_running=1)}
+    held = plan([urgent], running, capacity, quota)
+    assert held.waiting["urgent"].reason.startswith("project quota")
+    assert preemption(held, [urgent], running, capacity, {"r"}) is None
+    # A job that fits no matter what (asks more than all there is) counts as asking all of it.
+    greedy = job(1, id="greedy", priority=5, cpus=64)
+    chosen = preemption(plan([greedy], running, capacity), [greedy], running, capacity, {"r"})
+    assert chosen is not None and chosen.victims == ["r"]

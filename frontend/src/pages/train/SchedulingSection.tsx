@@ -1,9 +1,9 @@
-// The train form's scheduling fields: priority, CPUs and memory.
+// The train form's scheduling fields: priority, CPUs, memory and restarts.
 import type { FieldError } from "../../api/client";
 import { errorsFor } from "../../api/client";
 import { FieldMessage } from "../../components/ui";
 import { useT } from "../../i18n";
-import { PRIORITY_MAX, PRIORITY_MIN, schedulingProblems, type Scheduling } from "./scheduling";
+import { MAX_RESTARTS_MAX, PRIORITY_MAX, PRIORITY_MIN, schedulingProblems, type Scheduling } from "./scheduling";
 
 function ServerErrors({ errors }: { errors: FieldError[] }) {
   return (
@@ -71,7 +71,34 @@ export function SchedulingFields(props: { value: Scheduling; onChange: (changes:
         <FieldMessage>{problems.memoryGb && t(problems.memoryGb)}</FieldMessage>
         <ServerErrors errors={errorsFor(props.serverErrors, "memory_gb")} />
       </label>
-      <FieldMessage kind="help">{t("train.resourcesHelp")}</FieldMessage>
+      <div className="field">
+        <FieldMessage kind="help">{t("train.resourcesHelp")}</FieldMessage>
+      </div>
+      <label className="field">
+        <span>{t("train.maxRestarts")}</span>
+        <input
+          type="number"
+          className="narrow"
+          min={0}
+          max={MAX_RESTARTS_MAX}
+          step={1}
+          value={value.maxRestarts}
+          onChange={(e) => onChange({ maxRestarts: e.target.value })}
+          aria-invalid={!!problems.maxRestarts}
+          data-testid="max-restarts"
+        />
+        <FieldMessage kind="help">{t("train.maxRestartsHelp")}</FieldMessage>
+        <FieldMessage testId="max-restarts-error">{problems.maxRestarts && t(problems.maxRestarts)}</FieldMessage>
+        <ServerErrors errors={errorsFor(props.serverErrors, "max_restarts")} />
+      </label>
+      <div className="field">
+        <label className="check">
+          <input type="checkbox" checked={value.restartOnError} onChange={(e) => onChange({ restartOnError: e.target.checked })} data-testid="restart-on-error" />
+          {t("train.restartOnError")}
+        </label>
+        <FieldMessage kind="help">{t("train.restartOnErrorHelp")}</FieldMessage>
+        <ServerErrors errors={errorsFor(props.serverErrors, "restart_on_error")} />
+      </div>
     </div>
   );
 }

@@ -43,7 +43,7 @@ export interface TrainForm {
   description: string;
   files: File[];
   batch: BatchState;
-  /** Priority, CPUs and memory, as typed ("" for CPUs and memory: the kernel's). */
+  /** Priority, CPUs, memory and restarts, as typed ("" for CPUs and memory: the kernel's). */
   scheduling: Scheduling;
   trainDs: string[];
   valDs: string[];

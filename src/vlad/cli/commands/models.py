@@ -84,6 +84,7 @@ def _basics(model: dict[str, Any]) -> list[tuple[str, Any]]:
             ("resources", resources(job)),
             ("priority", job["priority"]),
             ("executor", job["executor"]),
+            ("attempt", attempt_text(job)),
         ]
     rows += [
         ("kernel", f"{model['kernel']} ({model['kernel_id']})" if model["kernel"] else None),
@@ -108,6 +109,9 @@ def show(model_id: ModelId, as_json: JsonOpt = False) -> None:
     job = model["job"]
     if job and job["status"] in ("failed", "stopped") and job["message"]:
         parts.append(Text(f"\n{job['status']}: {job['message']}", style="red"))
+    if job and job.get("attempts"):
+        parts.append(Text(""))
+        parts.append(attempts_table(job["attempts"]))
     output.show(
         output.panel(Group(*parts), f"model {model['name']}"),
         output.table(
@@ -133,6 +137,30 @@ def stop(model_id: ModelId) -> None:
     """Stop a waiting or training job."""
     job = connect().post(f"/jobs/{model_id}/stop")
     output.console.print(Text(f"{model_id}: ") + output.status(job["status"]))
+
+
+@app.command("resume")
+def resume(model_id: ModelId) -> None:
+    """Resume a stopped or failed training job from its newest checkpoint, as its next attempt."""
+    job = connect().post(f"/jobs/{model_id}/resume")
+    output.console.print(Text(f"{model_id}: attempt {job['attempt']} ") + output.status(job["status"]))
+
+
+def attempt_text(job: dict[str, Any]) -> str:
+    restarts = sum(1 for a in job.get("attempts") or [] if a["then"] == "restarted")
+    return f"{job.get('attempt', 1)} ({restarts} of {job.get('max_restarts', 2)} automatic restarts used)"
+
+
+def attempts_table(attempts: list[dict[str, Any]]) -> Any:
+    """The attempts that ended before this one: when, how, and what followed."""
+    return output.table(
+        ["attempt", "ended", "exit code", "reason", "then"],
+        [
+            (a["attempt"], output.when(a["ended_at"]), a["exit_code"], a["reason"], a["then"])
+            for a in attempts
+        ],
+        title="earlier attempts",
+    )
 
 
 @app.command("delete")

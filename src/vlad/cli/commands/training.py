@@ -25,7 +25,15 @@ from vlad.cli.options import (
     SetOpt,
     ValDatasetsOpt,
 )
-from vlad.cli.train_request import CpusOpt, MemoryOpt, PriorityOpt, post_training, train_body
+from vlad.cli.train_request import (
+    CpusOpt,
+    MaxRestartsOpt,
+    MemoryOpt,
+    PriorityOpt,
+    RestartOnErrorOpt,
+    post_training,
+    train_body,
+)
 
 
 def _submit(path: str, *, follow: bool, as_json: bool, base_model: str | None = None, **options: Any) -> None:
@@ -62,6 +70,8 @@ def train(
     cpus: CpusOpt = None,
     memory_gb: MemoryOpt = None,
     priority: PriorityOpt = 0,
+    max_restarts: MaxRestartsOpt = None,
+    restart_on_error: RestartOnErrorOpt = False,
     extra_file: ExtraFilesOpt = None,
     follow: FollowOpt = False,
     as_json: JsonOpt = False,
@@ -88,6 +98,8 @@ def train(
         cpus=cpus,
         memory_gb=memory_gb,
         priority=priority,
+        max_restarts=max_restarts,
+        restart_on_error=restart_on_error,
         extra_files=extra_file,
     )
 
@@ -109,6 +121,8 @@ def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
         cpus: CpusOpt = None,
         memory_gb: MemoryOpt = None,
         priority: PriorityOpt = 0,
+        max_restarts: MaxRestartsOpt = None,
+        restart_on_error: RestartOnErrorOpt = False,
         extra_file: ExtraFilesOpt = None,
         follow: FollowOpt = False,
         as_json: JsonOpt = False,
@@ -130,6 +144,8 @@ def _from_base(action: str, doc: str):  # type: ignore[no-untyped-def]
             cpus=cpus,
             memory_gb=memory_gb,
             priority=priority,
+            max_restarts=max_restarts,
+            restart_on_error=restart_on_error,
             extra_files=extra_file,
         )
 

@@ -24,6 +24,7 @@ from vlad.executors.kubernetes.manifests import (
     KubernetesOptions,
     job_manifest,
     label_value,
+    resource_name,
     secret_manifest,
 )
 from vlad.executors.kubernetes.observe import QUEUED, Observed, observe
@@ -32,6 +33,7 @@ from vlad.executors.tracking import ClusterExecutor, TrackedJob
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+FORGET_SECONDS = 60.0  # how long `forget` waits for a deleted Job to be gone
 
 
 @dataclass
@@ -187,6 +189,26 @@ class KubernetesExecutor(ClusterExecutor[KubeJob]):
         for job in jobs:  # those that ended while no platform watched: their log now
             if job.observed.state is JobState.EXITED and job.follower is not None:
                 job.follower.join(timeout=30)
+
+    def _forget_elsewhere(self, job_id: str) -> None:
+        """The next attempt's Job takes this name: wait until the deleted one is gone (a Job
+        being deleted still answers, and creating it again would meet a 409)."""
+        name = resource_name(job_id)
+        self._ignore_missing(
+            self._batch.delete_namespaced_job, name, self.namespace, propagation_policy="Background"
+        )
+        self._ignore_missing(self._core.delete_namespaced_secret, name, self.namespace)
+        deadline = time.monotonic() + FORGET_SECONDS
+        while True:
+            try:
+                self._batch.read_namespaced_job(name, self.namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+                raise
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Kubernetes Job {name} is still being deleted; try again later")
+            time.sleep(0.5)
 
     def _discard(self, job: KubeJob) -> None:
         self._ignore_missing(

@@ -12,6 +12,7 @@ from vlad.executors.base import JobSpec
 from vlad.executors.common import CANNOT_START, note_in_log
 from vlad.executors.local.job import LocalJob
 from vlad.executors.local.process import start_supervised
+from vlad.executors.local.state import EXIT_FILE, RECORD_FILE
 from vlad.executors.tracking import PooledExecutor
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,18 @@ class LocalProcessExecutor(PooledExecutor[LocalJob]):
             with suppress(ProcessLookupError, PermissionError):
                 os.kill(job.record.pid, signal.SIGTERM)
         self._kill_after(job_id, grace_seconds)
+
+    def forget(self, job_id: str) -> None:
+        """As `Executor.forget`; the job folder's `executor.json` and `exit_code` go too, so
+        that a platform restarted before the next attempt starts finds no ended one there."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        super().forget(job_id)
+        with self._lock:
+            gone = job is not None and job_id not in self._jobs
+        if gone and job is not None:
+            for name in (RECORD_FILE, EXIT_FILE):
+                (job.spec.job_dir / name).unlink(missing_ok=True)
 
     def _check(self, spec: JobSpec) -> None:
         if not spec.command:

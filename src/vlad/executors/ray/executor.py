@@ -129,6 +129,13 @@ class RayExecutor(ClusterExecutor[RayJob]):
             return None  # submitted already (by a platform now gone)
         return RayJob(spec, entry, base, submitted=time.time() * 1000)
 
+    def _forget_elsewhere(self, job_id: str) -> None:
+        # Ray refuses a submission id it knows; an ended job's record can be deleted.
+        try:
+            self._client.delete_job(job_id)
+        except Exception as exc:  # noqa: BLE001 - unknown to Ray, or Ray unreachable: submit says
+            logger.info("Ray job %s not deleted: %s", job_id, exc)
+
     def cancel(self, job_id: str, grace_seconds: float | None = None) -> None:
         """As `Executor.cancel`, except that the grace period is the one the job was submitted
         with: Ray's stop takes none. A job still pending leaves Ray's queue at once."""

@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, literal, or_, select, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -28,6 +29,18 @@ class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
     # The same counts by the project_key of the job they were for (unknown jobs: none).
     by_project: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+# How the message of a job whose kernel sent training_error, and which restarts on error, begins.
+ERROR_NOTE = "training_error"
+RESTART_SUFFIX = " (it restarts once its process has ended)"
+# How the message of a job stopped to make room for a job of higher priority begins.
+PREEMPTED_NOTE = "Preempted"
+
+
+def _restarts_on_error(row: Any) -> bool:
+    automatic = sum(1 for a in row.attempts or [] if isinstance(a, dict) and a.get("then") == "restarted")
+    return bool(row.restart_on_error) and automatic < row.max_restarts
 
 
 def apply_batch(
@@ -54,6 +67,11 @@ def apply_batch(
                 Job.message,
                 Job.started_at,
                 Job.finished_at,
+                Job.placed_at,
+                Job.attempt,
+                Job.restart_on_error,
+                Job.max_restarts,
+                Job.attempts,
                 Project.project_key,
             )
             .join(Project, Project.id == Job.project_id)
@@ -89,6 +107,11 @@ def apply_batch(
                 result.by_project.setdefault(row.project_key, Counter())["wrong_project_key"] += 1
                 log.warning("refused a status message for job %s: wrong project_key", message.job_id)
                 continue
+            if row.attempt > 1 and row.placed_at is None:
+                # A restarted job between attempts has no kernel running: a message now is
+                # a late one of the attempt that ended (a stopped kernel's last words).
+                result.counts["between_attempts"] += 1
+                continue
             verdict = apply(states[message.job_id], message, now)
             result.counts[verdict.value] += 1
             result.by_project.setdefault(row.project_key, Counter())[verdict.value] += 1
@@ -96,6 +119,13 @@ def apply_batch(
                 state = states[message.job_id]
                 if state.status is JobStatus.DONE and (state.message or "").startswith(AWAITING_NOTE):
                     state.message = None  # the monitor's note is answered
+                if state.status is JobStatus.FAILED and (row.message or "").startswith(PREEMPTED_NOTE):
+                    # The stop was the scheduler's: it goes back to the queue once it has ended.
+                    state.status, state.finished_at, state.message = JobStatus.TRAINING, None, row.message
+                elif state.status is JobStatus.FAILED and _restarts_on_error(row):
+                    # It stays active; the monitor restarts it once its process has ended.
+                    state.status, state.finished_at = JobStatus.TRAINING, None
+                    state.message = f"{ERROR_NOTE}: {state.message}{RESTART_SUFFIX}"
                 result.changed[message.job_id] = state
         if annotate is not None:
             for state in result.changed.values():

@@ -29,6 +29,15 @@ def stop(job_id: str, session: SessionDep, project: ProjectDep, platform: Platfo
     return job_out(jobs.stop(session, project, job_id, platform.stop_job))
 
 
+@router.post("/{job_id}/resume")
+def resume(job_id: str, session: SessionDep, project: ProjectDep, platform: PlatformDep) -> JobOut:
+    """A stopped or failed training job goes on from its newest checkpoint, as its next
+    attempt (409 when it is not such a job, or its kernel left no checkpoint)."""
+    job = jobs.resume(session, project, job_id, platform.launch, platform.executors)
+    platform.notify([job.id])
+    return job_out(job)
+
+
 @router.get("/{job_id}/logs")
 def logs(job_id: str, session: SessionDep, project: ProjectDep, offset: int = 0) -> Response:
     """The kernel's log from byte `offset`; the `X-Next-Offset` header says where to go on."""

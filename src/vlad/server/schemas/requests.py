@@ -44,6 +44,19 @@ Cpus = Annotated[
         default=None, gt=0, le=1024, description="CPUs it needs; default: the kernel's resources.cpus, or 1"
     ),
 ]
+MaxRestarts = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=20,
+        description="Times the job is started again from its newest checkpoint when it ends "
+        "without training_done or training_error (killed, its node lost); default 2",
+    ),
+]
+RestartOnError = Annotated[
+    bool,
+    Field(description="Restart it (as above) after the kernel's own training_error too; default: final"),
+]
 MemoryGb = Annotated[
     float | None,
     Field(
@@ -79,6 +92,8 @@ class TrainRequest(Strict):
     cpus: Cpus = None
     memory_gb: MemoryGb = None
     priority: Priority = 0
+    max_restarts: MaxRestarts = 2
+    restart_on_error: RestartOnError = False
 
 
 class ValidateRequest(Strict):

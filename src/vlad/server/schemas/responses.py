@@ -57,6 +57,22 @@ class DatasetOut(BaseModel):
     created_at: datetime
 
 
+class AttemptOut(BaseModel):
+    """An attempt of a job that ended without finishing it, and what followed."""
+
+    attempt: int
+    started_at: datetime | None
+    ended_at: datetime
+    exit_code: int | None
+    reason: str
+    step: int | None = Field(default=None, description="Its last step reported")
+    percentage: float | None = None
+    log_tail: str = Field(default="", description="The last lines of its log")
+    then: str = Field(
+        description="restarted (automatically) | preempted (for a higher priority) | resumed (by a person)"
+    )
+
+
 class JobOut(BaseModel):
     status: str
     percentage: float | None
@@ -79,6 +95,12 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     elapsed_seconds: float | None
+    attempt: int = Field(default=1, description="1, then 2 after its first restart or resume, ...")
+    max_restarts: int = 2
+    restart_on_error: bool = False
+    attempts: list[AttemptOut] = Field(
+        default_factory=list, description="The attempts that ended before this one, oldest first"
+    )
 
 
 class DatasetRef(BaseModel):

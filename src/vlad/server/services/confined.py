@@ -81,3 +81,32 @@ def regular_files(folder: str | Path) -> list[str]:
             return sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def folders(root: str | Path, relative: str | os.PathLike[str]) -> list[str]:
+    """Names of the folders directly in `root/relative` (reached without links; links and
+    files left out); [] when it is not such a folder."""
+    try:
+        with _open_dir(Path(root), _parts(relative)) as fd, os.scandir(fd) as entries:
+            return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+    except (OutsideFolder, FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def open_for_update(root: str | Path, relative: str | os.PathLike[str], create: bool = False) -> int:
+    """A read-write file descriptor of `root/relative`, a regular file reached without links
+    (created when `create`, readable by its owner only then). For the few files the platform
+    writes into a kernel's folder once the kernel has ended: a link there is refused."""
+    parts = _parts(relative)
+    flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0)
+    with _open_dir(Path(root), parts[:-1]) as dir_fd:
+        try:
+            fd = os.open(parts[-1], flags, 0o600, dir_fd=dir_fd)
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise OutsideFolder(f"{os.fspath(relative)!r} is not a regular file ({e.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutsideFolder(f"{os.fspath(relative)!r} is not a regular file")
+    return fd

@@ -21,7 +21,7 @@ from vlad.contract.metrics import (
     parse_header,
     parse_metric_csv,
 )
-from vlad.server.services import confined
+from vlad.server.services import confined, restarts
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.metric_series import keep_extremes, parse_plain_csv
 
@@ -89,13 +89,47 @@ def read_graph(
         offset = 0
     if offset:
         header = parse_header(data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff"))
-    series = parse_plain_csv(name, data, offset, header) or parse_metric_csv(
-        name, data, offset=offset, header=header
-    )
+    boundaries = restarts.read_boundaries(write_path).get(file, []) if offset == 0 else []
+    series = _across_attempts(name, data, boundaries) if boundaries else _parse(name, data, offset, header)
     answer = _answer(series, max_points)
     if offset == 0 and answer["downsampled"] and len(answer["x"]) <= CACHED_POINTS:
         _thinned.put(key, answer)
     return answer
+
+
+def _parse(name: str, data: bytes, offset: int = 0, header: list[str] | None = None) -> MetricSeries:
+    return parse_plain_csv(name, data, offset, header) or parse_metric_csv(
+        name, data, offset=offset, header=header
+    )
+
+
+def _across_attempts(name: str, data: bytes, boundaries: list[int]) -> MetricSeries:
+    """A graph a restarted job went on writing: each attempt's rows follow the last one's,
+    and an earlier attempt's rows at or past the x where the next one begins again are
+    superseded (they were trained from a state the next attempt did not continue).
+    `boundaries`: where each later attempt began; one that is not at a row's start is ignored."""
+    cuts = [b for b in boundaries if 0 < b < len(data) and data[b - 1 : b] == b"\n"]
+    first = _parse(name, data[: cuts[0]] if cuts else data)
+    if not cuts or not first.x:
+        return _parse(name, data)
+    header = [first.x_name, *first.series]
+    merged = first
+    for start, end in zip(cuts, [*cuts[1:], len(data)], strict=True):
+        part = _parse(name, data[:end], start, header)
+        if not part.x:
+            continue
+        keep = [i for i, x in enumerate(merged.x) if x < part.x[0]]
+        merged = MetricSeries(
+            name=name,
+            x_name=merged.x_name,
+            x=[merged.x[i] for i in keep] + part.x,
+            series={
+                c: [v[i] for i in keep] + part.series.get(c, [None] * len(part.x))
+                for c, v in merged.series.items()
+            },
+        )
+    merged.offset = data.rfind(b"\n") + 1  # every whole row read: live polling goes on from here
+    return merged
 
 
 def _answer(series: MetricSeries, max_points: int | None) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vlad.contract import Operation, TrainingConfig
-from vlad.executors import Executor, JobSpec
+from vlad.executors import Executor, JobSpec, JobState
 from vlad.server.db import Database
 from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
-from vlad.server.services import confined
+from vlad.server.services import confined, restarts
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
 from vlad.server.services.launch import StopJob
@@ -81,11 +81,14 @@ def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
 
 @dataclass(frozen=True)
 class JobResources:
-    """What a request asks of the scheduler for one job; None: the kernel's declaration."""
+    """What a request asks of the scheduler for one job (None: the kernel's declaration),
+    and its restart policy (services.restarts)."""
 
     cpus: float | None = None
     memory_gb: float | None = None
     priority: int = 0
+    max_restarts: int = 2
+    restart_on_error: bool = False
 
 
 def create_job(
@@ -118,6 +121,9 @@ def create_job(
         cpus=asked.cpus if asked.cpus is not None else declared.cpus,
         memory_gb=asked.memory_gb if asked.memory_gb is not None else declared.memory_gb,
         priority=asked.priority,
+        max_restarts=asked.max_restarts,
+        restart_on_error=asked.restart_on_error,
+        attempt=1,
         experiment_id=experiment_id,
         job_dir=str(jobs_dir / job_id),
         source=source,
@@ -144,6 +150,8 @@ class JobLauncher:
         self.uploads_dir = uploads_dir
         self.store = store  # for s3:// datasets
         self.notify: Callable[[list[str]], None] = lambda job_ids: None
+        # Called with jobs put back in the queue to be prepared again (a restarted attempt).
+        self.requeue: Callable[[list[str]], None] = lambda job_ids: None
         # More staging for jobs of one source (job.source), e.g. "dlaas": its data bucket.
         # Called with (job id, job folder) after the datasets are staged, before the kernel starts.
         self.stagers: dict[str, Callable[[str, Path], None]] = {}
@@ -159,8 +167,8 @@ class JobLauncher:
                 job = session.get(Job, job_id)
                 if job is None or job.status not in ACTIVE or job.prepared_at is not None:
                     return False
-                extra_files = list(job.extra_files or [])
-            spec = self.prepare(job_id, extra_files)
+                extra_files, attempt = list(job.extra_files or []), job.attempt
+            spec = self.prepare(job_id, extra_files) if attempt == 1 else self.prepare_attempt(job_id)
             with self.db.session() as session:
                 job = session.get(Job, job_id)
                 kernel = session.get(Kernel, job.kernel_id)
@@ -190,7 +198,10 @@ class JobLauncher:
         try:
             spec = self.spec(job_id)
             with self.db.session() as session:
-                executor = self.executor_for(session.get(Job, job_id))
+                job = session.get(Job, job_id)
+                executor, attempt = self.executor_for(job), job.attempt
+            if attempt > 1:  # the ended attempt's records go first (idempotent)
+                executor.forget(job_id)
             executor.submit(spec)
         except Exception as exc:  # noqa: BLE001 - the person sees why the job did not start
             log.exception("job %s could not start", job_id)
@@ -202,6 +213,50 @@ class JobLauncher:
             still_active = job is not None and job.status in ACTIVE
         if not still_active:  # stopped (or deleted) between its placement and now
             executor.cancel(job_id)
+
+    def restart(self, job_id: str, reason: str, exit_code: int | None, log_tail: str) -> bool:
+        """Queue the next attempt of an active job whose attempt ended without an outcome,
+        when its restart policy allows (services.restarts); False: it did not."""
+        if not restarts.restart(self.db, job_id, reason, exit_code, log_tail):
+            return False
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            executor = self.executor_for(job) if job is not None else None
+        if executor is not None:
+            try:
+                executor.forget(job_id)
+            except Exception:  # noqa: BLE001 - `submit` forgets it again before the next attempt
+                log.exception("job %s: its ended attempt could not be forgotten yet", job_id)
+        self.requeue([job_id])
+        return True
+
+    def prepare_attempt(self, job_id: str) -> JobSpec:
+        """The files of a restarted job's next attempt: its datasets and extra files are in
+        place; vlad_training.json is written again with `resume_path`, its newest checkpoint."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            config, _ = self._config(session, job)
+            attempt = job.attempt
+        job_dir = Path(job.job_dir)
+        output = job_dir / "output"
+        restarts.mark_attempt_start(output)
+        found = restarts.newest_checkpoint(output)
+        note = log_writer(job_dir / "kernel.log")
+        if found is None:
+            note(f"attempt {attempt}: no checkpoint under save/checkpoints/; the kernel starts over")
+        else:
+            note(f"attempt {attempt}: resuming from the checkpoint of step {found[0]} ({found[1]})")
+        etc = job_dir / "etc"
+        config = config.model_copy(
+            update={
+                "resume_path": str(found[1]) if found else None,
+                "etc_path": str(etc) if etc.is_dir() else None,
+            }
+        )
+        config_path = job_dir / "vlad_training.json"
+        config_path.touch(mode=0o600)
+        config_path.write_text(config.to_json())
+        return self.spec(job_id)
 
     def fail(self, job_id: str, message: str, exit_code: int | None = None) -> bool:
         with self.db.session() as session:
@@ -351,6 +406,29 @@ def stop(session: Session, project: Project, job_id: str, stop_job: StopJob) -> 
     session.commit()  # stop_job writes in a session of its own, then calls the executor
     if not stop_job(job.id):
         raise Conflict(f"job {job_id} is {status}; only a waiting or training job can be stopped")
+    session.refresh(job)
+    return job
+
+
+def resume(
+    session: Session,
+    project: Project,
+    job_id: str,
+    launch: Callable[[list[str]], None],
+    executors: dict[str, Executor],
+) -> Job:
+    """Resume a stopped or failed training job from its newest checkpoint, as its next
+    attempt under the same id (Conflict when it cannot be, or while its last attempt's
+    process is still ending). The job as it is after."""
+    job = get_job(session, project, job_id)
+    restarts.check_resumable(job)
+    if job.placed_at is not None and job.executor in executors:
+        state = executors[job.executor].status(job.id).state
+        if state not in (JobState.EXITED, JobState.UNKNOWN):
+            raise Conflict(f"job {job_id}'s kernel is still ending ({state.value}); resume it in a moment")
+    job = restarts.resume(session, job)
+    session.commit()
+    launch([job.id])
     session.refresh(job)
     return job
 

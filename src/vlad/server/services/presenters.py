@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from vlad.executors import Executor, JobState
 from vlad.server.models import ApiToken, Dataset, Experiment, Job, Kernel, Model, Project, Validation
 from vlad.server.schemas.responses import (
+    AttemptOut,
     DatasetOut,
     DatasetRef,
     ExperimentOut,
@@ -101,6 +102,10 @@ def job_out(job: Job, executors: Executors | None = None) -> JobOut:
         started_at=started,
         finished_at=finished,
         elapsed_seconds=elapsed,
+        attempt=job.attempt or 1,
+        max_restarts=job.max_restarts,
+        restart_on_error=job.restart_on_error,
+        attempts=[AttemptOut.model_validate(a) for a in job.attempts or []],
     )
 
 

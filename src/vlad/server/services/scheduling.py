@@ -304,3 +304,72 @@ def _count(value: float, noun: str) -> str:
     if noun.startswith("GB"):
         return f"{_number(value)} {noun}"
     return f"{_number(value)} {noun}{'s' * (value != 1)}"
+
+
+# -- preemption (off by default: VLAD_PREEMPTION) -----------------------------------------------------
+@dataclass(frozen=True)
+class Preemption:
+    """Stop `victims` (running, lower priority, each with a checkpoint) so that `for_job` fits."""
+
+    for_job: str
+    priority: int
+    victims: list[str]
+
+
+def preemption(
+    result: Plan,
+    waiting: Sequence[QueueJob],
+    placed: Sequence[QueueJob],
+    capacities: Mapping[str, Capacity | str],
+    checkpointed: set[str],
+) -> Preemption | None:
+    """Whether the first waiting job, in priority order, that waits only for room may take
+    the room of running jobs of lower priority that have a checkpoint (they are stopped with
+    their grace period and resume later, services.restarts). The fewest, lowest-priority,
+    most recently submitted are chosen; None when no such set makes it fit. Jobs that wait
+    for a quota or max_parallel, or only for preparation, preempt nothing."""
+    candidates = [j for j in waiting if j.prepared and j.id not in result.placed and j.id in result.waiting]
+    if not candidates:
+        return None
+    job = min(candidates, key=lambda j: (-j.priority, _when(j), j.id))
+    capacity = capacities.get(job.executor)
+    if not isinstance(capacity, Capacity) or not result.waiting[job.id].reason.startswith("needs "):
+        return None
+    holding = [*placed, *(j for j in waiting if j.id in result.placed)]
+    room = _Free.of(capacity)
+    for held in holding:
+        if held.executor == job.executor:
+            _take(room, held)
+    victims: list[str] = []
+    lower = [
+        j for j in placed if j.executor == job.executor and j.priority < job.priority and j.id in checkpointed
+    ]
+    lower.sort(key=lambda j: (_when(j), j.id), reverse=True)  # the newest first...
+    lower.sort(key=lambda j: j.priority)  # ...of the lowest priority first (a stable sort)
+    for victim in [None, *lower]:
+        if victim is not None:
+            victims.append(victim.id)
+            _take(room, victim, sign=-1)
+        if victims and _fits(job, room):
+            return Preemption(job.id, job.priority, victims)
+    return None
+
+
+def _take(room: _Free, job: QueueJob, sign: int = 1) -> None:
+    cpus, memory, gpus = need_of(job, room.capacity)
+    if room.cpus is not None:
+        room.cpus -= sign * cpus
+    if room.memory_gb is not None:
+        room.memory_gb -= sign * memory
+    if room.gpus is not None:
+        room.gpus -= sign * gpus
+    if room.jobs is not None:
+        room.jobs -= sign
+
+
+def _fits(job: QueueJob, room: _Free) -> bool:
+    cpus, memory, gpus = need_of(job, room.capacity)
+    return all(
+        left is None or needed <= left + 1e-9
+        for needed, left in ((cpus, room.cpus), (memory, room.memory_gb), (gpus, room.gpus), (1, room.jobs))
+    )

@@ -181,7 +181,13 @@ def plan(
         name,
         request.description,
         extra_files,
-        JobResources(request.cpus, request.memory_gb, request.priority),
+        JobResources(
+            request.cpus,
+            request.memory_gb,
+            request.priority,
+            max_restarts=request.max_restarts,
+            restart_on_error=request.restart_on_error,
+        ),
     )
 
 

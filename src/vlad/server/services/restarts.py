@@ -1,0 +1,218 @@
+"""Training that survives: a job that ends without an outcome runs again, under the same id,
+from its newest checkpoint (issue 13).
+
+An attempt that ends without `training_done` or `training_error` (the process exited or was
+killed, its node or executor lost) is recorded in the job's `attempts`, and the job goes
+back to the queue as the next attempt: unprepared, so that `JobLauncher.prepare_job` writes
+its `vlad_training.json` again with `resume_path` set to the newest checkpoint under
+`<model_write_path>/save/checkpoints/<step>/`. At most `max_restarts` automatic restarts; a
+kernel's own `training_error` is final unless the job says `restart_on_error`. A person may
+also resume a stopped or failed training job (`resume`): it goes on the same way.
+
+Every state here is a row: a platform that stops while a restart is pending prepares and
+places the job again after its own restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vlad.contract import Operation
+from vlad.contract.metrics import is_metric_file_name
+from vlad.contract.training_config import CHECKPOINTS, checkpoint_step
+from vlad.server.db import Database
+from vlad.server.ingestion.batch import ERROR_NOTE, PREEMPTED_NOTE, RESTART_SUFFIX
+from vlad.server.models import Job, utcnow
+from vlad.server.services import confined
+from vlad.server.services.errors import Conflict
+from vlad.server.services.states import ACTIVE, JobStatus
+
+log = logging.getLogger("vlad.restarts")
+
+METRICS = Path("save") / "metrics"
+# Written by the platform beside the graphs, when an attempt begins: per metric file, its
+# size then. Rows of an earlier attempt at or past the x where the next one starts again
+# are superseded (services.graphs). Hidden, so never a graph itself.
+BOUNDARIES_FILE = ".vlad-attempts.json"
+BOUNDARIES_LIMIT = 256 * 1024
+
+
+# -- checkpoints -----------------------------------------------------------------------------------
+def newest_checkpoint(output: str | Path) -> tuple[int, Path] | None:
+    """The newest whole checkpoint of a job's output folder, as (step, folder); None when there
+    is none. Only `save/checkpoints/<step>/`, a folder reached without links, counts: one
+    written halfway has another name until it is renamed whole."""
+    steps = [
+        (s, name)
+        for name in confined.folders(output, CHECKPOINTS)
+        if (s := checkpoint_step(name)) is not None
+    ]
+    if not steps:
+        return None
+    step, name = max(steps)
+    return step, Path(output) / CHECKPOINTS / name
+
+
+# -- graph boundaries ------------------------------------------------------------------------------
+def read_boundaries(output: str | Path) -> dict[str, list[int]]:
+    """{metric file name: the sizes it had when each later attempt began}; {} when none or
+    when the file is not what the platform writes (a kernel may have replaced it)."""
+    try:
+        data = confined.read_bytes(output, METRICS / BOUNDARIES_FILE, BOUNDARIES_LIMIT + 1)
+        raw = json.loads(data) if len(data) <= BOUNDARIES_LIMIT else None
+    except (OSError, confined.OutsideFolder, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        name: sorted(sizes)
+        for name, sizes in raw.items()
+        if isinstance(name, str)
+        and isinstance(sizes, list)
+        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+    }
+
+
+def mark_attempt_start(output: str | Path) -> None:
+    """Before the next attempt starts (the last one has ended): cut each metric file's row
+    left halfway (the next attempt's rows must start on a line of their own), and record
+    where each file ends now. Nothing here follows a link the kernel may have left."""
+    boundaries = read_boundaries(output)
+    for name in confined.regular_files(Path(output) / METRICS):
+        if not is_metric_file_name(name):
+            continue
+        try:
+            size = _cut_partial_row(output, METRICS / name)
+        except (OSError, confined.OutsideFolder) as exc:
+            log.warning("metric file %s left as it is: %s", name, exc)
+            continue
+        if size and size not in boundaries.get(name, []):
+            boundaries.setdefault(name, []).append(size)
+    if not boundaries:
+        return
+    try:
+        fd = confined.open_for_update(output, METRICS / BOUNDARIES_FILE, create=True)
+    except (OSError, confined.OutsideFolder) as exc:
+        log.warning("the attempts' boundaries cannot be written: %s", exc)
+        return
+    with os.fdopen(fd, "r+b") as f:
+        f.truncate()
+        f.write(json.dumps(boundaries, sort_keys=True).encode())
+
+
+def _cut_partial_row(output: str | Path, relative: Path) -> int:
+    fd = confined.open_for_update(output, relative)
+    with os.fdopen(fd, "r+b") as f:
+        end = f.seek(0, os.SEEK_END)
+        start = max(0, end - 65536)
+        f.seek(start)
+        tail = f.read()
+        cut = tail.rfind(b"\n")
+        size = start + cut + 1 if cut >= 0 else start
+        if size != end:
+            f.truncate(size)
+        return size
+
+
+# -- the policy ------------------------------------------------------------------------------------
+def automatic_restarts(job: Job) -> int:
+    return sum(1 for a in job.attempts or [] if a.get("then") == "restarted")
+
+
+def may_restart(job: Job) -> bool:
+    """Whether the active job's ended attempt is followed by another one automatically. (A
+    kernel's training_error ended it already, unless it restarts on error: the consumer
+    keeps such a job active, its message beginning with ERROR_NOTE.)"""
+    return job.status in ACTIVE and (preempted(job) or automatic_restarts(job) < job.max_restarts)
+
+
+def preempted(job: Job) -> bool:
+    """Stopped by the scheduler for a job of higher priority: it goes back to the queue
+    whatever its max_restarts (a preemption is not a failure)."""
+    return (job.message or "").startswith(PREEMPTED_NOTE)
+
+
+def _ended_attempt(job: Job, then: str, reason: str, exit_code: int | None, log_tail: str) -> dict[str, Any]:
+    return {
+        "attempt": job.attempt,
+        "started_at": (job.started_at or job.placed_at or job.created_at).isoformat(),
+        "ended_at": utcnow().isoformat(),
+        "exit_code": exit_code,
+        "reason": reason,
+        "step": job.step,
+        "percentage": job.percentage,
+        "log_tail": log_tail[-4000:],
+        "then": then,  # restarted | preempted | resumed (by a person)
+    }
+
+
+def _requeue(job: Job, message: str) -> None:
+    job.attempt += 1
+    job.status = JobStatus.WAITING.value
+    job.message = message
+    # The next attempt counts its steps again (from its checkpoint's, or from 0).
+    job.step = None
+    job.exit_code = None
+    job.started_at = job.finished_at = None
+    job.prepared_at = job.placed_at = None
+    job.queue_position = None
+    job.wait_reason = None
+    job.updated_at = utcnow()
+
+
+def restart(db: Database, job_id: str, reason: str, exit_code: int | None, log_tail: str) -> bool:
+    """Record the active job's attempt as ended and queue the next one; False (nothing done)
+    when its policy allows no more restarts."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or not may_restart(job):
+            return False
+        ended = job.attempt
+        then = "preempted" if preempted(job) else "restarted"
+        if then == "preempted" or (job.message or "").startswith(ERROR_NOTE):
+            reason = f"{(job.message or '').removesuffix(RESTART_SUFFIX)}; {reason}"
+        job.attempts = [*(job.attempts or []), _ended_attempt(job, then, reason, exit_code, log_tail)]
+        counted = f"{automatic_restarts(job)} of {job.max_restarts} restarts"
+        _requeue(
+            job,
+            f"Attempt {ended} ended ({reason}); attempt {ended + 1} resumes from its newest "
+            f"checkpoint" + (" once there is room again." if then == "preempted" else f" ({counted})."),
+        )
+    log.info("job %s: attempt %d ended (%s); restarting", job_id, ended, reason)
+    return True
+
+
+def check_resumable(job: Job) -> None:
+    """Conflict unless the job is a stopped or failed training job with a checkpoint."""
+    if job.operation != Operation.TRAINING.value or job.status not in (
+        JobStatus.STOPPED.value,
+        JobStatus.FAILED.value,
+    ):
+        raise Conflict(
+            f"job {job.id} is a {job.status} {job.operation} job; only a stopped or failed "
+            "training job can be resumed"
+        )
+    if newest_checkpoint(Path(job.job_dir) / "output") is None:
+        raise Conflict(
+            f"job {job.id} has no checkpoint to resume from (its kernel writes none under "
+            "save/checkpoints/); train it again instead"
+        )
+
+
+def resume(session: Session, job: Job) -> Job:
+    """A person's resume of an ended training job that did not finish: its next attempt,
+    from its newest checkpoint (Conflict otherwise)."""
+    check_resumable(job)
+    ended = job.attempt
+    reason = job.message or job.status
+    job.attempts = [*(job.attempts or []), _ended_attempt(job, "resumed", reason, job.exit_code, "")]
+    _requeue(
+        job, f"Resumed by a person after attempt {ended}: attempt {ended + 1} from its newest checkpoint."
+    )
+    return job
