@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import api_scale, ingestion, kernel_progress, restarts, scheduling, staging, submit_latency
+from bench import api_scale, ingestion, kernel_progress, restarts, scheduling, search, staging, submit_latency
 
 BENCHES = {
     "kernel-progress": kernel_progress.main,
@@ -14,6 +14,7 @@ BENCHES = {
     "api-scale": api_scale.main,
     "scheduling": scheduling.main,
     "restarts": restarts.main,
+    "search": search.main,
 }
 
 

@@ -563,7 +563,8 @@ export interface paths {
         put?: never;
         /**
          * Create
-         * @description Submit many runs at once; all are checked before any is created.
+         * @description Submit many runs at once; all are checked before any is created. A search's space is
+         *     checked against the kernel's schema here; its runs come one trial at a time.
          */
         post: operations["create_api_v1_experiments_post"];
         delete?: never;
@@ -581,7 +582,8 @@ export interface paths {
         };
         /**
          * Show
-         * @description The runs side by side, with their status and final metrics.
+         * @description The runs side by side, with their status and final metrics; a search's trials too (the
+         *     objective's rows reported to each, the best so far).
          */
         get: operations["show_api_v1_experiments__experiment_id__get"];
         put?: never;
@@ -1211,10 +1213,13 @@ export interface components {
              * @default []
              */
             runs: components["schemas"]["ExperimentRun"][];
+            /** @description A search's trials (one experiment's view) */
+            search?: components["schemas"]["SearchOut"] | null;
         };
         /**
          * ExperimentRequest
-         * @description Many training runs at once: `runs` (hyperparameter sets) or `grid` (every combination).
+         * @description Many training runs at once: `runs` (hyperparameter sets), `grid` (every combination),
+         *     or a `search` (runs sampled one after another, the worse ones stopped early).
          */
         ExperimentRequest: {
             /** Name */
@@ -1241,6 +1246,7 @@ export interface components {
              * @description Runs at once, at most; default: no cap
              */
             max_parallel?: number | null;
+            search?: components["schemas"]["SearchSpec"] | null;
         };
         /** ExperimentRun */
         ExperimentRun: {
@@ -1668,6 +1674,110 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["QueueJobOut"][];
         };
+        /** SearchObjective */
+        SearchObjective: {
+            /**
+             * Metric
+             * @description `graph.column` of the runs' metric files (SPEC section 5), e.g. accuracy.val_accuracy
+             */
+            metric: string;
+            /**
+             * Mode
+             * @default max
+             * @enum {string}
+             */
+            mode: "max" | "min";
+        };
+        /** SearchOut */
+        SearchOut: {
+            /**
+             * State
+             * @description running (asking for trials, or some run) | done
+             */
+            state: string;
+            /** Metric */
+            metric: string;
+            /** Mode */
+            mode: string;
+            /** Sampler */
+            sampler: string;
+            /** Pruner */
+            pruner: string;
+            /** Max Trials */
+            max_trials: number;
+            /** @description The best complete trial so far */
+            best: components["schemas"]["TrialOut"] | null;
+            /** Trials */
+            trials: components["schemas"]["TrialOut"][];
+        };
+        /**
+         * SearchParam
+         * @description One hyperparameter of a search's space: a range (`type` float or int, `low`..`high`,
+         *     `log` for a log scale, `step` for an int's or float's grid) or `choices`.
+         */
+        SearchParam: {
+            /**
+             * Type
+             * @description A range's type; absent with choices
+             */
+            type?: ("float" | "int") | null;
+            /** Low */
+            low?: number | null;
+            /** High */
+            high?: number | null;
+            /**
+             * Log
+             * @default false
+             */
+            log: boolean;
+            /** Step */
+            step?: number | null;
+            /** Choices */
+            choices?: unknown[] | null;
+        };
+        /**
+         * SearchSpec
+         * @description An experiment that searches: Optuna samples `max_trials` runs from `space`, reports the
+         *     objective's rows to them as they appear, and stops (prunes) runs clearly worse.
+         */
+        SearchSpec: {
+            /** Space */
+            space: {
+                [key: string]: components["schemas"]["SearchParam"];
+            };
+            /**
+             * Sampler
+             * @default tpe
+             * @enum {string}
+             */
+            sampler: "tpe" | "random" | "grid";
+            objective: components["schemas"]["SearchObjective"];
+            /**
+             * Pruner
+             * @default asha
+             * @enum {string}
+             */
+            pruner: "asha" | "median" | "none";
+            /** Max Trials */
+            max_trials: number;
+            /**
+             * Max Parallel
+             * @description Default: 4
+             */
+            max_parallel?: number | null;
+            /**
+             * Seed
+             * @description The sampler's seed
+             */
+            seed?: number | null;
+            /**
+             * First
+             * @description Parameter sets to try first, in order (known good settings), before sampling
+             */
+            first?: {
+                [key: string]: unknown;
+            }[];
+        };
         /** TokenCreate */
         TokenCreate: {
             /**
@@ -1812,6 +1922,41 @@ export interface components {
              * @default false
              */
             restart_on_error: boolean;
+        };
+        /**
+         * TrialOut
+         * @description One trial of a search: its run, Optuna's state, its objective and parameters.
+         */
+        TrialOut: {
+            /** Number */
+            number: number;
+            /**
+             * Model Id
+             * @description Its run (a model of the experiment); null if never made
+             */
+            model_id: string | null;
+            /**
+             * State
+             * @description RUNNING, COMPLETE, PRUNED or FAIL (Optuna's)
+             */
+            state: string;
+            /**
+             * Value
+             * @description Its objective once complete: the metric's last value
+             */
+            value: number | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Intermediate
+             * @description The objective's rows reported: (step, value)
+             */
+            intermediate: [
+                number,
+                number
+            ][];
         };
         /** ValidateRequest */
         ValidateRequest: {

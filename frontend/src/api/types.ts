@@ -14,6 +14,12 @@ export type DlaasSubmitted = Schemas["DlaasSubmitted"];
 export type DlaasSummary = Schemas["DlaasSummary"];
 export type Experiment = Schemas["ExperimentOut"];
 export type ExperimentRun = Schemas["ExperimentRun"];
+/** An experiment that searches (`Experiment.search`): its state, objective, best and trials. */
+export type Search = Schemas["SearchOut"];
+/** One trial of a search: its run, Optuna's state (RUNNING, COMPLETE, PRUNED, FAIL, WAITING), value, params. */
+export type Trial = Schemas["TrialOut"];
+/** One hyperparameter of a search's space (`spec.search.space`): a range or choices. */
+export type SearchParam = Schemas["SearchParam"];
 export type FileOut = Schemas["FileOut"];
 export type Graph = Schemas["GraphOut"];
 export type Job = Schemas["JobOut"];
@@ -41,7 +47,11 @@ export type TrainRequest = Schemas["TrainRequest"];
 // What the OpenAPI document cannot say follows by hand.
 
 /** A job's statuses (SPEC section 4); the API sends them as plain strings. */
-export type JobStatus = "waiting" | "training" | "done" | "failed" | "stopped";
+/** `pruned`: stopped early by its experiment's search, clearly worse than other trials (graphs kept). */
+export type JobStatus = "waiting" | "training" | "done" | "failed" | "stopped" | "pruned";
+
+/** All of them, in the order the lists offer them. */
+export const JOB_STATUSES: readonly JobStatus[] = ["waiting", "training", "done", "failed", "stopped", "pruned"];
 
 /** A kernel's hyperparameter schema (`Kernel.schema_`, which the API types as any object). */
 export interface JsonSchema {

@@ -94,9 +94,10 @@ export function JobStatusView({ job, jobId }: { job: Job; jobId?: string }) {
           [t("detail.priority"), <span data-testid="job-priority">{place.priority}</span>],
         ]}
       />
-      {(job.status === "failed" || job.status === "stopped") && job.message && (
-        <div className="error-box" data-testid="job-error">
-          <strong>{t(job.status === "stopped" ? "detail.stoppedMessage" : "detail.errorMessage")}:</strong> {job.message}
+      {(job.status === "failed" || job.status === "stopped" || job.status === "pruned") && job.message && (
+        <div className={job.status === "pruned" ? "hint-box" : "error-box"} data-testid="job-error" data-status={job.status}>
+          <strong>{t(job.status === "failed" ? "detail.errorMessage" : job.status === "pruned" ? "detail.prunedMessage" : "detail.stoppedMessage")}:</strong>{" "}
+          {job.message}
           {job.exit_code !== null && <span className="muted"> ({t("detail.exitCode", { code: job.exit_code })})</span>}
         </div>
       )}

@@ -8,6 +8,12 @@ export const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "
 export interface Series {
   label: string;
   values: (number | null)[];
+  /** Its line's colour (default: the palette's, by position), width in pixels and dash pattern. */
+  color?: string;
+  width?: number;
+  dash?: number[];
+  /** Its points' size in pixels (default 4), filled with its colour: a series of one point stays visible. */
+  pointSize?: number;
 }
 
 // Epochs and steps are whole numbers: no ticks between them.
@@ -24,10 +30,11 @@ function options(title: string, xName: string, series: Series[], width: number, 
       { label: xName },
       ...series.map((s, i) => ({
         label: s.label,
-        stroke: PALETTE[i % PALETTE.length],
-        width: 2,
+        stroke: s.color ?? PALETTE[i % PALETTE.length],
+        width: s.width ?? 2,
+        ...(s.dash ? { dash: s.dash } : {}),
         spanGaps: true,
-        points: { show: true, size: 4 },
+        points: s.pointSize ? { show: true, size: s.pointSize, fill: s.color ?? PALETTE[i % PALETTE.length] } : { show: true, size: 4 },
       })),
     ],
     legend: { live: true },
@@ -54,7 +61,7 @@ export function MetricChart(props: {
   const plot = useRef<uPlot | null>(null);
   const height = props.height ?? 240;
   const wholeX = props.x.every(Number.isInteger);
-  const shape = [props.title, props.xName, wholeX, ...props.series.map((s) => s.label)].join("|");
+  const shape = [props.title, props.xName, wholeX, ...props.series.map((s) => `${s.label}:${s.color ?? ""}:${s.width ?? ""}:${s.dash?.join(",") ?? ""}:${s.pointSize ?? ""}`)].join("|");
   const data = [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData;
 
   useEffect(() => {

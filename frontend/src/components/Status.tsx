@@ -1,13 +1,13 @@
-import type { Job } from "../api/types";
+import { JOB_STATUSES, type Job, type JobStatus } from "../api/types";
 import { useT } from "../i18n";
 import { percent } from "../lib/format";
 
 export function StatusBadge({ status }: { status: string }) {
   const t = useT();
-  const known = ["waiting", "training", "done", "failed", "stopped"].includes(status);
+  const known = (JOB_STATUSES as readonly string[]).includes(status);
   return (
     <span className={`badge status-${status}`} data-testid="status-badge" data-status={status}>
-      {known ? t(`status.${status}` as "status.done") : status}
+      {known ? t(`status.${status as JobStatus}`) : status}
     </span>
   );
 }

@@ -1,5 +1,6 @@
 // An experiment: its runs side by side with their final metrics, one metric of all runs on
-// one chart, and how many of its runs may run at once (changeable).
+// one chart, and how many of its runs may run at once (changeable); for a search, its trials
+// (pages/experiments/SearchSection), read again every few seconds while it runs.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, errorText } from "../api/client";
@@ -13,6 +14,7 @@ import { useT } from "../i18n";
 import { formatNumber } from "../lib/format";
 import { useApi, useThrottled } from "../lib/useApi";
 import { StatusCounts } from "./ExperimentsPage";
+import { SearchSection, searchSpace } from "./experiments/SearchSection";
 import { parseMaxParallel } from "./train/scheduling";
 
 interface Curves {
@@ -44,9 +46,14 @@ async function loadCurves(experiment: Experiment, metric: string): Promise<Curve
   return { xName: runs.find((r) => r.graph)?.graph?.x_name ?? "", x: xs, series };
 }
 
+// A search asks for its next trials and prunes runs without a job event saying so.
+const SEARCH_POLL_MS = 2000;
+
 function varyingKeys(experiment: Experiment): string[] {
   const spec = experiment.spec as { grid?: Record<string, unknown>; runs?: Record<string, unknown>[] };
-  return [...new Set([...Object.keys(spec.grid ?? {}), ...(spec.runs ?? []).flatMap((r) => Object.keys(r))])];
+  return [
+    ...new Set([...Object.keys(spec.grid ?? {}), ...(spec.runs ?? []).flatMap((r) => Object.keys(r)), ...Object.keys(searchSpace(experiment))]),
+  ];
 }
 
 /** Runs at once: shown, and changed in place (empty: no cap). */
@@ -124,6 +131,13 @@ export function ExperimentDetailPage() {
   useJobEvents((event) => {
     if (!event || e?.runs.some((r) => r.model.id === event.id)) reload();
   });
+  const searching = e?.search?.state === "running";
+  const { reload: reloadNow } = experiment;
+  useEffect(() => {
+    if (!searching) return;
+    const timer = window.setInterval(() => void reloadNow(), SEARCH_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [searching, reloadNow]);
 
   if (!e) return <>{experiment.error ? <ErrorBox error={experiment.error} /> : <Loading />}</>;
   const keys = varyingKeys(e);
@@ -131,6 +145,7 @@ export function ExperimentDetailPage() {
     <div data-testid="experiment-detail">
       <PageHead title={e.name} sub={<StatusCounts counts={e.status_counts} />} />
       {e.description && <p>{e.description}</p>}
+      {e.search && <SearchSection experiment={e} search={e.search} />}
       <Card>
         <MaxParallel experiment={e} onSaved={(saved) => experiment.setData((old) => old && { ...old, max_parallel: saved.max_parallel })} />
       </Card>

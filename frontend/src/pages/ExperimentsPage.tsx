@@ -3,7 +3,7 @@ import type { Experiment } from "../api/types";
 import { StatusBadge } from "../components/Status";
 import { ListTable } from "../components/Table";
 import { Card, PageHead } from "../components/ui";
-import { useI18n } from "../i18n";
+import { useI18n, useT } from "../i18n";
 import { formatDate } from "../lib/format";
 import { useApi } from "../lib/useApi";
 
@@ -15,6 +15,25 @@ export function StatusCounts({ counts }: { counts: Record<string, number> }) {
           <StatusBadge status={status} /> {n}
         </span>
       ))}
+    </span>
+  );
+}
+
+/** A search (`spec.search`) is named as one, with its objective; the list has no trials. */
+function SearchTag({ experiment }: { experiment: Experiment }) {
+  const t = useT();
+  const search = (experiment.spec as { search?: { objective?: { metric?: string; mode?: string } } }).search;
+  if (!search) return null;
+  const metric = search.objective?.metric ?? "";
+  return (
+    <span className="tag search-tag" title={t("experiments.kindSearchTitle", { metric })} data-testid="experiment-kind" data-kind="search">
+      {t("experiments.kindSearch")}
+      {metric && (
+        <span className="muted">
+          {" "}
+          · {metric} {search.objective?.mode === "min" ? "↓" : "↑"}
+        </span>
+      )}
     </span>
   );
 }
@@ -43,7 +62,7 @@ export function ExperimentsPage() {
               head: t("common.name"),
               cell: (e) => (
                 <>
-                  <Link to={`/experiments/${e.id}`}>{e.name}</Link>
+                  <Link to={`/experiments/${e.id}`}>{e.name}</Link> <SearchTag experiment={e} />
                   <div className="muted small">{e.description}</div>
                 </>
               ),

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useJobEvents } from "../api/events";
-import { applyEvent, type Dataset, type ModelPage } from "../api/types";
+import { applyEvent, JOB_STATUSES, type Dataset, type ModelPage } from "../api/types";
 import { Pager } from "../components/Pager";
 import { StatusCell } from "../components/Status";
 import { ListTable } from "../components/Table";
@@ -13,7 +13,6 @@ import { formatDate } from "../lib/format";
 import { useApi, useThrottled } from "../lib/useApi";
 
 const LIMIT = 20;
-const STATUSES = ["waiting", "training", "done", "failed", "stopped"] as const;
 const DEMO_DATASET = "digits"; // what `vlad up` registers on its first start
 
 /** An empty project's models page: the way to a first model, on the demo dataset if it is there. */
@@ -115,7 +114,7 @@ export function ModelsPage() {
             <option value="">
               {t("models.filterStatus")}: {t("common.all")}
             </option>
-            {STATUSES.map((s) => (
+            {JOB_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {t(`status.${s}`)}
               </option>

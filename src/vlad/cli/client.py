@@ -13,7 +13,7 @@ import httpx
 from vlad.cli.config import load_config
 
 API_PREFIX = "/api/v1"
-TERMINAL = frozenset({"done", "failed", "stopped"})
+TERMINAL = frozenset({"done", "failed", "stopped", "pruned"})
 # The server sends a keep-alive every 15 s, so a longer silence means the stream is dead.
 STREAM_READ_TIMEOUT = 40.0
 # After this many failed connections in a row, live events are given up for polling.

@@ -31,6 +31,7 @@ STATUS_STYLES = {
     "done": "green",
     "failed": "red",
     "stopped": "magenta",
+    "pruned": "bright_black",
 }
 SPARKS = "▁▂▃▄▅▆▇█"
 

@@ -112,7 +112,7 @@ class Api(httpx.Client):
             time.sleep(interval)
 
     def wait_job(
-        self, model_or_validation: str, statuses=("done", "failed", "stopped"), timeout: float = 180
+        self, model_or_validation: str, statuses=("done", "failed", "stopped", "pruned"), timeout: float = 180
     ) -> Any:
         kind = "validations" if model_or_validation.startswith("validation") else "models"
         return self.wait_for(f"/{kind}/{model_or_validation}", lambda b: b["status"] in statuses, timeout)

@@ -102,6 +102,8 @@ class Experiment(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     spec: Mapped[dict[str, Any]]  # how the runs were generated (list or grid)
     max_parallel: Mapped[int | None] = mapped_column(Integer)  # runs at once; None: no cap
+    # A search (services.search): "running" while it asks for trials or some run, then "done".
+    search_state: Mapped[str | None] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -173,6 +175,8 @@ class Model(Base):
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True
     )
     model_path: Mapped[str] = mapped_column(Text)  # the folder holding the model's files
+    # A search experiment's run: its Optuna trial's number (services.search); else None.
+    trial: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last value of each metric, stored when its run ends (None: not stored yet).
     final_metrics: Mapped[dict[str, Any] | None]

@@ -17,6 +17,7 @@ from vlad.server.ingestion.consumer import StatusConsumer
 from vlad.server.models import Job, utcnow
 from vlad.server.monitor import JobMonitor
 from vlad.server.scheduler import Scheduler
+from vlad.server.searcher import Searcher
 from vlad.server.services import final_metrics
 from vlad.server.services.dlaas_lifecycle import DlaasLifecycle
 from vlad.server.services.jobs import BrokerInfo, JobLauncher
@@ -86,6 +87,15 @@ class Platform:
         self.consumer = StatusConsumer(
             self.db, broker_url, settings.status_queue, on_applied=self._on_applied
         )
+        self.searcher = Searcher(
+            self.db,
+            settings.search_storage,
+            settings.jobs_dir,
+            settings.executor,
+            self.uploads_dir,
+            launch=self.launch,
+            prune=self.prune_job,
+        )
         self.monitor = JobMonitor(self.launcher, settings.exit_grace_seconds, stream=self.consumer)
         self.monitor.on_released = lambda job_id: final_metrics.record(self.db, [job_id])
         # Preparing jobs (staging datasets, which may download them) before they queue.
@@ -103,11 +113,13 @@ class Platform:
         self.monitor.start()
         self.scheduler.start()
         self.scheduler.wake()
+        self.searcher.start()
         self.dlaas.start()
         return self
 
     def stop(self) -> None:
         self.dlaas.stop()
+        self.searcher.stop()
         self.scheduler.stop()
         self.monitor.stop()
         self.consumer.stop()
@@ -162,7 +174,13 @@ class Platform:
         if self.launcher.prepare_job(job_id):
             self.scheduler.wake()
 
-    def stop_job(self, job_id: str) -> bool:
+    def prune_job(self, job_id: str, message: str) -> bool:
+        """A search's run stopped early (services.search): as a stop, but `pruned`."""
+        return self.stop_job(job_id, JobStatus.PRUNED, message)
+
+    def stop_job(
+        self, job_id: str, status: JobStatus = JobStatus.STOPPED, message: str = "Stopped by the user."
+    ) -> bool:
         """Stop a waiting or running job: `stopped` at once; one handed to its executor gets
         SIGTERM, then SIGKILL (one still in the queue only leaves it; `JobLauncher.submit`
         cancels one stopped while it was being handed over)."""
@@ -170,7 +188,7 @@ class Platform:
             job = session.get(Job, job_id)
             if job is None or job.status not in ACTIVE:
                 return False
-            job.status, job.message = JobStatus.STOPPED.value, "Stopped by the user."
+            job.status, job.message = status.value, message
             job.finished_at = job.updated_at = utcnow()
             job.queue_position = job.wait_reason = None
             placed, executor_name = job.placed_at is not None, job.executor
@@ -210,8 +228,10 @@ class Platform:
         self.notify(job_ids)
 
     def _ended(self, job_ids: list[str]) -> None:
-        """Jobs that may have ended: the scheduler looks again, their final metrics are kept."""
+        """Jobs that may have ended: the scheduler and the searcher look again, their final
+        metrics are kept."""
         self.scheduler.wake()
+        self.searcher.wake()
         final_metrics.record(self.db, job_ids)
 
     def notify(self, job_ids: list[str]) -> None:

@@ -15,7 +15,6 @@ ended, stopped, re-prioritised; a quota changed) and every `interval` seconds be
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,12 +37,15 @@ from vlad.server.services.scheduling import (
     queue_job,
 )
 from vlad.server.services.states import ACTIVE, JobStatus
+from vlad.server.worker import Worker
 
 log = logging.getLogger("vlad.scheduler")
 ACTIVE_VALUES = [s.value for s in ACTIVE]
 
 
-class Scheduler:
+class Scheduler(Worker):
+    thread_name = "vlad-scheduler"
+
     def __init__(
         self,
         launcher: JobLauncher,
@@ -51,43 +53,17 @@ class Scheduler:
         on_change: Callable[[list[str]], None] = lambda job_ids: None,
         preempt: Callable[[Preemption], None] | None = None,
     ) -> None:
+        super().__init__(interval)
         self.launcher = launcher
+        self.on_change = on_change  # jobs placed, or whose position or reason changed
         # With preemption on: stops the chosen running jobs for a waiting one (the platform's).
         self.preempt = preempt
-        self.interval = interval
-        self.on_change = on_change  # jobs placed, or whose position or reason changed
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         # Handing a job over may take a while (a container engine, a cluster): not in this thread.
         self._submit = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vlad-submit")
 
-    def start(self) -> Scheduler:
-        self._thread = threading.Thread(target=self._run, name="vlad-scheduler", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        super().stop()
         self._submit.shutdown(wait=True)
-
-    def wake(self) -> None:
-        """Look at the queue again now (something changed)."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.run_once()
-            except Exception:  # noqa: BLE001 - keep scheduling
-                log.exception("scheduler pass failed")
 
     def run_once(self) -> Plan:
         """One pass: place what may start, note why the rest waits. Returns the plan."""

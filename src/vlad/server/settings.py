@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".vlad")
     # Empty: SQLite at <data_dir>/vlad.db. PostgreSQL: postgresql+psycopg2://user@host/db
     database_url: SecretStr | None = None
+    # Searches' Optuna studies (services.search). Empty: SQLite at <data_dir>/search.db.
+    search_storage_url: SecretStr | None = None
     # Empty: $VLAD_BROKER_URL is unset, so `vlad up` finds or starts a broker.
     broker_url: SecretStr | None = None
     # Where kernels reach the broker, when that differs from where the platform does
@@ -99,6 +101,12 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'vlad.db'}"
+
+    @property
+    def search_storage(self) -> str:
+        if self.search_storage_url is not None:
+            return self.search_storage_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'search.db'}"
 
     def s3_connection(self) -> S3Connection | None:
         """The connection for s3:// datasets; None when no endpoint is set."""

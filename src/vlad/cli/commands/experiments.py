@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from vlad.cli import output
 from vlad.cli.client import CliError, connect
@@ -68,15 +71,28 @@ def create(
             "values are read as JSON when they parse; repeatable.",
         ),
     ] = None,
+    search_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--search",
+            metavar="SEARCH.yaml",
+            exists=True,
+            dir_okay=False,
+            help="A search instead of runs: space, sampler, objective, pruner, max_trials (YAML or JSON; "
+            "see the README's example).",
+        ),
+    ] = None,
     description: Annotated[str, typer.Option(help="What the experiment is for.")] = "",
     follow: FollowOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Submit a batch of training runs; the runs share --set/--hyperparameters as their base."""
+    """Submit a batch of training runs, or a search; the runs share --set/--hyperparameters as their base."""
     if not dataset:
         raise CliError("an experiment needs a training dataset: --dataset NAME")
-    if not run and not grid_:
-        raise CliError("an experiment needs runs: --run JSON (repeated) or --grid KEY=V1,V2")
+    if not run and not grid_ and not search_file:
+        raise CliError(
+            "an experiment needs runs: --run JSON (repeated), --grid KEY=V1,V2, or --search SEARCH.yaml"
+        )
     api = connect()
     base = train_body(
         api,
@@ -102,8 +118,13 @@ def create(
         "grid": grid(grid_),
         "max_parallel": max_parallel,
     }
+    if search_file:
+        body["search"] = read_search(search_file)
     experiment = post_training(api, "/experiments", body, base)
     eid = experiment["id"]
+    if experiment.get("search") is not None:
+        _follow_search(api, experiment, follow, as_json)
+        return
     if not as_json:
         output.console.print(f"Submitted experiment {name} ({eid}) with {len(experiment['runs'])} runs.")
     if follow:
@@ -119,6 +140,63 @@ def create(
         output.print_json(experiment)
     else:
         output.console.print(f"Compare the runs with `vlad experiments show {eid}`.")
+
+
+def read_search(path: Path) -> Any:
+    """A search file: YAML (JSON is YAML too); its problems named with their line."""
+    try:
+        found = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise CliError(f"{path} is not valid YAML: {exc}") from exc
+    if isinstance(found, dict) and set(found) == {"search"}:
+        found = found["search"]  # the README's example nests it under `search:`
+    if not isinstance(found, dict):
+        raise CliError(f"{path} must hold a search: space, sampler, objective, pruner, max_trials")
+    return found
+
+
+def _follow_search(api: Any, experiment: dict[str, Any], follow: bool, as_json: bool) -> None:
+    eid = experiment["id"]
+    if not as_json:
+        search = experiment["search"]
+        output.console.print(
+            f"Submitted search {experiment['name']} ({eid}): up to {search['max_trials']} trials, "
+            f"{search['sampler']} sampler, {search['pruner']} pruner, {search['mode']} {search['metric']}."
+        )
+    if not follow:
+        if as_json:
+            output.print_json(experiment)
+        else:
+            output.console.print(f"Follow it with `vlad experiments show {eid}`.")
+        return
+    seen: dict[int, str] = {}
+    while True:
+        current = api.get(f"/experiments/{eid}")
+        search = current["search"]
+        for trial in search["trials"]:
+            state = trial["state"]
+            if seen.get(trial["number"]) != state:
+                seen[trial["number"]] = state
+                if not as_json:
+                    output.console.print(_trial_line(trial))
+        if search["state"] == "done":
+            break
+        time.sleep(1)
+    if as_json:
+        output.print_json(current)
+    else:
+        _show(current)
+
+
+def _trial_line(trial: dict[str, Any]) -> str:
+    params = ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in trial["params"].items()
+    )
+    value = f" {trial['value']:.4g}" if trial["value"] is not None else ""
+    last = trial["intermediate"][-1] if trial["intermediate"] else None
+    where = f" at step {last[0]}" if trial["state"] == "PRUNED" and last else ""
+    run = trial["model_id"] or "no run"
+    return f"trial {trial['number']} ({run}): {trial['state'].lower()}{value}{where}  {params}"
 
 
 @app.command("list")
@@ -151,7 +229,7 @@ def show(experiment_id: ExperimentId, as_json: JsonOpt = False) -> None:
     _show(experiment)
     for run in experiment["runs"]:
         job = run["model"]["job"] or {}
-        if job.get("status") in ("failed", "stopped"):
+        if job.get("status") in ("failed", "stopped", "pruned"):
             output.err.print(f"{run['model']['name']}: {job['status']}: {job['message']}")
 
 
@@ -185,6 +263,17 @@ def _show(experiment: dict[str, Any]) -> None:
         for m, r in zip(models, run_list, strict=True)
     ]
     counts = ", ".join(f"{n} {s}" for s, n in sorted(experiment["status_counts"].items()))
+    search = experiment.get("search")
+    if search is not None:
+        best = search["best"]
+        done = sum(t["state"] in ("COMPLETE", "PRUNED", "FAIL") for t in search["trials"])
+        output.console.print(
+            f"search {search['state']}: {done} of {search['max_trials']} trials ended "
+            f"({sum(t['state'] == 'PRUNED' for t in search['trials'])} pruned); "
+            f"{search['mode']} {search['metric']}"
+        )
+        if best is not None:
+            output.console.print(f"best so far: {_trial_line(best)}")
     output.show(
         output.table(
             ["run", "id", "status", *params, *short_names(metrics)],

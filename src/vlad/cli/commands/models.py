@@ -45,7 +45,9 @@ MODEL_COLUMNS = ["name", "id", "status", "kernel", "training type", "datasets", 
 
 @app.command("list")
 def list_models(
-    status: Annotated[str | None, typer.Option(help="waiting, training, done, failed or stopped.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="waiting, training, done, failed, stopped or pruned.")
+    ] = None,
     search: Annotated[str | None, typer.Option(help="Part of the name or id.")] = None,
     experiment: Annotated[str | None, typer.Option(help="Only the runs of this experiment.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,

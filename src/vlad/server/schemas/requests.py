@@ -106,8 +106,50 @@ class ValidateRequest(Strict):
     priority: Priority = 0
 
 
+class SearchParam(Strict):
+    """One hyperparameter of a search's space: a range (`type` float or int, `low`..`high`,
+    `log` for a log scale, `step` for an int's or float's grid) or `choices`."""
+
+    type: Literal["float", "int"] | None = Field(
+        default=None, description="A range's type; absent with choices"
+    )
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
+    log: bool = False
+    step: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    choices: Annotated[list[Any], FiniteJson] | None = Field(default=None, min_length=1, max_length=100)
+
+
+class SearchObjective(Strict):
+    metric: str = Field(
+        min_length=3,
+        max_length=300,
+        description="`graph.column` of the runs' metric files (SPEC section 5), e.g. accuracy.val_accuracy",
+    )
+    mode: Literal["max", "min"] = "max"
+
+
+class SearchSpec(Strict):
+    """An experiment that searches: Optuna samples `max_trials` runs from `space`, reports the
+    objective's rows to them as they appear, and stops (prunes) runs clearly worse."""
+
+    space: dict[str, SearchParam] = Field(min_length=1, max_length=50)
+    sampler: Literal["tpe", "random", "grid"] = "tpe"
+    objective: SearchObjective
+    pruner: Literal["asha", "median", "none"] = "asha"
+    max_trials: int = Field(ge=1, le=MAX_RUNS)
+    max_parallel: int | None = Field(default=None, ge=1, le=MAX_RUNS, description="Default: 4")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1, description="The sampler's seed")
+    first: Annotated[list[dict[str, Any]], FiniteJson] = Field(
+        default_factory=list,
+        max_length=MAX_RUNS,
+        description="Parameter sets to try first, in order (known good settings), before sampling",
+    )
+
+
 class ExperimentRequest(Strict):
-    """Many training runs at once: `runs` (hyperparameter sets) or `grid` (every combination)."""
+    """Many training runs at once: `runs` (hyperparameter sets), `grid` (every combination),
+    or a `search` (runs sampled one after another, the worse ones stopped early)."""
 
     name: Name
     description: Description = ""
@@ -119,6 +161,7 @@ class ExperimentRequest(Strict):
     max_parallel: int | None = Field(
         default=None, ge=1, le=MAX_RUNS, description="Runs at once, at most; default: no cap"
     )
+    search: SearchSpec | None = None
 
 
 class JobUpdate(Strict):

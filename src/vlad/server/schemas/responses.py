@@ -152,6 +152,28 @@ class ExperimentRun(BaseModel):
     final_metrics: dict[str, float]
 
 
+class TrialOut(BaseModel):
+    """One trial of a search: its run, Optuna's state, its objective and parameters."""
+
+    number: int
+    model_id: str | None = Field(description="Its run (a model of the experiment); null if never made")
+    state: str = Field(description="RUNNING, COMPLETE, PRUNED or FAIL (Optuna's)")
+    value: float | None = Field(description="Its objective once complete: the metric's last value")
+    params: dict[str, Any]
+    intermediate: list[tuple[int, float]] = Field(description="The objective's rows reported: (step, value)")
+
+
+class SearchOut(BaseModel):
+    state: str = Field(description="running (asking for trials, or some run) | done")
+    metric: str
+    mode: str
+    sampler: str
+    pruner: str
+    max_trials: int
+    best: TrialOut | None = Field(description="The best complete trial so far")
+    trials: list[TrialOut]
+
+
 class ExperimentOut(BaseModel):
     id: str
     name: str
@@ -161,6 +183,7 @@ class ExperimentOut(BaseModel):
     created_at: datetime
     status_counts: dict[str, int]
     runs: list[ExperimentRun] = []
+    search: SearchOut | None = Field(default=None, description="A search's trials (one experiment's view)")
 
 
 class GraphOut(BaseModel):

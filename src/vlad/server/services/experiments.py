@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vlad.contract import check_hyperparameters
 from vlad.server.models import Experiment, Model, Project
-from vlad.server.schemas.requests import MAX_RUNS, ExperimentRequest
-from vlad.server.services import training
+from vlad.server.schemas.requests import MAX_RUNS, ExperimentRequest, TrainRequest
+from vlad.server.services import kernels as kernel_service
+from vlad.server.services import search, training
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
 from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
@@ -72,7 +74,10 @@ def create(
     executor: str,
     uploads_dir: Path,
 ) -> tuple[Experiment, list[Model]]:
-    """Check every run first; create all of them or none."""
+    """Check every run first; create all of them or none. A search's runs come later, one
+    trial at a time (server/searcher.py): here its space is checked and the experiment kept."""
+    if request.search is not None:
+        return _create_search(session, project, request, uploads_dir), []
     planned = []
     for index, overrides in enumerate(expand(request), start=1):
         run_request = request.base.model_copy(
@@ -111,6 +116,121 @@ def create(
         for run in planned
     ]
     return experiment, models
+
+
+def _create_search(
+    session: Session, project: Project, request: ExperimentRequest, uploads_dir: Path
+) -> Experiment:
+    assert request.search is not None
+    if request.runs or request.grid:
+        raise Invalid(
+            "a search samples its runs: it has no runs or grid",
+            [field_error("search", "with runs or a grid", "search alone, or runs and/or a grid")],
+        )
+    search.distributions(request.search.space)  # each parameter makes a range, before any run is planned
+    if request.search.sampler == "grid":
+        search.check_grid(request.search.space)
+    search.parse_metric(request.search.objective.metric)
+    check_space(session, project, request, uploads_dir)
+    experiment = Experiment(
+        id=new_id("experiment"),
+        project_id=project.id,
+        name=request.name,
+        description=request.description,
+        spec=request.model_dump(mode="json"),  # the base run too: the searcher makes each trial's
+        max_parallel=request.search.max_parallel or search.DEFAULT_PARALLEL,
+        search_state="running",
+    )
+    session.add(experiment)
+    session.flush()
+    return experiment
+
+
+def check_space(session: Session, project: Project, request: ExperimentRequest, uploads_dir: Path) -> None:
+    """Every set the space can give satisfies the kernel's schema (its ends checked, each
+    with the base run): Invalid naming the field otherwise, before anything runs."""
+    assert request.search is not None
+    space = request.search.space
+    # The base run as it is (its model type's defaults complete it) names the kernel.
+    base = training.plan(
+        session, project, _trial_request(request.base, {}, request.name, 0), uploads_dir=uploads_dir
+    )
+    schema = kernel_service.manifest_of(base.kernel).schema_
+    known = schema.get("properties", {})
+    unknown = [field for field in space if field not in known]
+    if unknown:
+        raise Invalid(
+            f"search.space names {unknown}, which kernel {base.kernel.name}'s schema does not have",
+            [field_error(f"search.space.{f}", "unknown field", f"one of {sorted(known)}") for f in unknown],
+        )
+    sets = [(f"search.first.{i}", first) for i, first in enumerate(request.search.first)]
+    sets += [(f"search.space.{name}", overrides) for name, overrides in search.corners(space)]
+    for where, overrides in sets:
+        outside = sorted(set(overrides) - set(space))
+        if outside:
+            raise Invalid(
+                f"{where} sets {outside}, which are not in search.space",
+                [field_error(where, "outside the space", f"fields of {sorted(space)}")],
+            )
+        field = where.rsplit(".", 1)[1]
+        shown = repr(overrides.get(field, overrides))
+        try:
+            if isinstance(overrides.get("model_type"), str):  # another model type: its own defaults
+                training.plan(
+                    session,
+                    project,
+                    _trial_request(request.base, overrides, request.name, 0),
+                    uploads_dir=uploads_dir,
+                )
+            else:
+                problems = check_hyperparameters({**base.hyperparameters, **overrides}, schema)
+                if problems:
+                    raise Invalid("; ".join(str(p) for p in problems[:5]))
+        except Invalid as exc:
+            raise Invalid(
+                f"{where} = {shown}: {exc.message}", [field_error(where, shown, exc.message)]
+            ) from exc
+
+
+def _trial_request(base: TrainRequest, overrides: dict[str, Any], name: str, trial: int) -> TrainRequest:
+    """A trial's run: the base with the trial's values; a `model_type` among them picks the
+    model type too (its defaults under the others)."""
+    update: dict[str, Any] = {
+        "hyperparameters": {**(base.hyperparameters or {}), **overrides},
+        "name": f"{name}-{trial:03d}",
+    }
+    if isinstance(overrides.get("model_type"), str):
+        update["model_type"] = overrides["model_type"]
+    return base.model_copy(update=update)
+
+
+def create_trial_run(
+    session: Session,
+    experiment: Experiment,
+    trial: int,
+    params: dict[str, Any],
+    jobs_dir: Path,
+    executor: str,
+    uploads_dir: Path,
+) -> Model:
+    """The run of a search's trial (not committed)."""
+    project = session.get(Project, experiment.project_id)
+    assert project is not None
+    base = TrainRequest.model_validate(experiment.spec["base"])
+    planned = training.plan(
+        session, project, _trial_request(base, params, experiment.name, trial), uploads_dir=uploads_dir
+    )
+    model = training.create(
+        session,
+        project,
+        planned,
+        origin="train",
+        jobs_dir=jobs_dir,
+        executor=executor,
+        experiment_id=experiment.id,
+    )
+    model.trial = trial
+    return model
 
 
 def start(

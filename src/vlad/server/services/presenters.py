@@ -29,13 +29,16 @@ from vlad.server.schemas.responses import (
     ProjectCreatedOut,
     ProjectOut,
     ProjectSummaryOut,
+    SearchOut,
     TokenCreatedOut,
     TokenInfoOut,
+    TrialOut,
     ValidationOut,
 )
 from vlad.server.services import final_metrics
 from vlad.server.services import validations as validation_service
 from vlad.server.services.access import Caller
+from vlad.server.services.search import TrialView
 
 Executors = Mapping[str, Executor]
 
@@ -165,11 +168,45 @@ def validation_out(
     )
 
 
+def search_out(experiment: Experiment, runs: list[Model], trials: list[TrialView]) -> SearchOut:
+    """A search's trials with their runs, and the best complete one so far."""
+    spec = experiment.spec["search"]
+    by_trial = {m.trial: m.id for m in runs if m.trial is not None}
+    out = [
+        TrialOut(
+            number=t.number,
+            model_id=by_trial.get(t.number),
+            state=t.state,
+            value=t.value,
+            params=t.params,
+            intermediate=t.intermediate,
+        )
+        for t in trials
+    ]
+    complete = [t for t in out if t.value is not None]
+    maximize = spec["objective"].get("mode", "max") == "max"
+    best = (max if maximize else min)(complete, key=lambda t: t.value or 0.0) if complete else None
+    return SearchOut(
+        state=experiment.search_state or "done",
+        metric=spec["objective"]["metric"],
+        mode=spec["objective"].get("mode", "max"),
+        sampler=spec.get("sampler", "tpe"),
+        pruner=spec.get("pruner", "asha"),
+        max_trials=spec["max_trials"],
+        best=best,
+        trials=out,
+    )
+
+
 def experiment_out(
-    session: Session, experiment: Experiment, runs: list[Model], with_runs: bool
+    session: Session,
+    experiment: Experiment,
+    runs: list[Model],
+    with_runs: bool,
+    trials: list[TrialView] | None = None,
 ) -> ExperimentOut:
     """The experiment with its runs' status counts; the runs themselves (each with its final
-    metrics) only when `with_runs`."""
+    metrics) only when `with_runs`; a search's trials when given."""
     counts = Counter(m.job.status if m.job else "done" for m in runs)
     return ExperimentOut(
         id=experiment.id,
@@ -180,6 +217,9 @@ def experiment_out(
         created_at=experiment.created_at,
         status_counts=dict(counts),
         runs=_runs_out(session, runs) if with_runs else [],
+        search=search_out(experiment, runs, trials)
+        if trials is not None and experiment.search_state
+        else None,
     )
 
 

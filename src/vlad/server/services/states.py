@@ -15,10 +15,11 @@ class JobStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     STOPPED = "stopped"  # by the user
+    PRUNED = "pruned"  # stopped early by its experiment's search: clearly worse than others
 
 
 ACTIVE = (JobStatus.WAITING, JobStatus.TRAINING)
-TERMINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.STOPPED)
+TERMINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.PRUNED)
 
 
 class Verdict(StrEnum):
