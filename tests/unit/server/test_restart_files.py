@@ -48,10 +48,10 @@ def write(path: Path, text: str) -> None:
 def test_rows_past_where_the_next_attempt_began_again_are_superseded(tmp_path: Path) -> None:
     loss = tmp_path / "save" / "metrics" / "loss.csv"
     write(loss, "epoch, train_loss\n1, 0.9\n2, 0.7\n3, 0.6\n4, 0.55\n5, 0.5")  # attempt 1, cut mid-row
-    restarts.mark_attempt_start(tmp_path)
+    graphs.mark_attempt_start(tmp_path)
     assert loss.read_text().endswith("4, 0.55\n")  # the half row is gone
     write(loss, "4, 0.4\n5, 0.3\n")  # attempt 2 resumed from epoch 3
-    restarts.mark_attempt_start(tmp_path)
+    graphs.mark_attempt_start(tmp_path)
     write(loss, "5, 0.25\n6, 0.2\n")  # attempt 3 resumed from epoch 4
     graph = graphs.read_graph(tmp_path, "loss")
     assert graph["x"] == [1, 2, 3, 4, 5, 6]
@@ -68,16 +68,16 @@ def test_rows_past_where_the_next_attempt_began_again_are_superseded(tmp_path: P
 def test_an_attempt_that_writes_nothing_more_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
     loss = tmp_path / "save" / "metrics" / "loss.csv"
     write(loss, "step, loss\n1, 3\n2, 2\n")
-    restarts.mark_attempt_start(tmp_path)
+    graphs.mark_attempt_start(tmp_path)
     assert graphs.read_graph(tmp_path, "loss")["x"] == [1, 2]
 
 
 def test_boundaries_a_kernel_forged_are_ignored(tmp_path: Path) -> None:
     loss = tmp_path / "save" / "metrics" / "loss.csv"
     write(loss, "step, loss\n1, 3\n2, 2\n3, 1\n")
-    boundaries = tmp_path / "save" / "metrics" / restarts.BOUNDARIES_FILE
+    boundaries = tmp_path / "save" / "metrics" / graphs.BOUNDARIES_FILE
     boundaries.write_text('{"loss.csv": [7, -1, "x"], "other": 3}')  # 7: not at a row's start
-    assert restarts.read_boundaries(tmp_path) == {}
+    assert graphs.read_boundaries(tmp_path) == {}
     boundaries.write_text('{"loss.csv": [7, 999]}')
     assert graphs.read_graph(tmp_path, "loss")["x"] == [1, 2, 3]
     boundaries.write_text("not json")
@@ -89,12 +89,12 @@ def test_the_platform_writes_through_no_link_a_kernel_left(tmp_path: Path) -> No
     write(metrics / "loss.csv", "step, loss\n1, 3\n2, 2")
     target = tmp_path / "host-file"
     target.write_text("precious")
-    (metrics / restarts.BOUNDARIES_FILE).symlink_to(target)
+    (metrics / graphs.BOUNDARIES_FILE).symlink_to(target)
     victim = tmp_path / "victim.csv"
     victim.write_text("step, x\n1, 2")
     (metrics / "linked.csv").symlink_to(victim)
-    restarts.mark_attempt_start(tmp_path)
+    graphs.mark_attempt_start(tmp_path)
     assert target.read_text() == "precious"
     assert victim.read_text() == "step, x\n1, 2"  # not cut: a link is not the kernel's file to us
     assert (metrics / "loss.csv").read_text() == "step, loss\n1, 3\n"
-    assert os.path.islink(metrics / restarts.BOUNDARIES_FILE)
+    assert os.path.islink(metrics / graphs.BOUNDARIES_FILE)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from vlad.contract import Command, StatusMessage
 from vlad.server.db import Database
 from vlad.server.models import Job, Project, utcnow
-from vlad.server.services.states import ACTIVE, JobProgress, JobStatus, Verdict, apply
+from vlad.server.services.states import ACTIVE, JobProgress, JobStatus, Verdict, apply, automatic_restarts
 
 log = logging.getLogger("vlad.ingestion")
 # How the monitor's note on an ended job whose last status has not been read begins.
@@ -39,8 +39,7 @@ PREEMPTED_NOTE = "Preempted"
 
 
 def _restarts_on_error(row: Any) -> bool:
-    automatic = sum(1 for a in row.attempts or [] if isinstance(a, dict) and a.get("then") == "restarted")
-    return bool(row.restart_on_error) and automatic < row.max_restarts
+    return bool(row.restart_on_error) and automatic_restarts(row.attempts) < row.max_restarts
 
 
 def apply_batch(

@@ -8,6 +8,8 @@ platform read a file outside its folder.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -21,10 +23,11 @@ from vlad.contract.metrics import (
     parse_header,
     parse_metric_csv,
 )
-from vlad.server.services import confined, restarts
+from vlad.server.services import confined
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.metric_series import keep_extremes, parse_plain_csv
 
+log = logging.getLogger("vlad.graphs")
 METRICS = Path("save") / "metrics"
 MIN_POINTS, MAX_POINTS = 2, 100_000  # max_points: first and last, up to a long run's every row
 CACHED_POINTS = 10_000  # thinned answers up to this long are kept (the web UI asks for 2000)
@@ -89,7 +92,7 @@ def read_graph(
         offset = 0
     if offset:
         header = parse_header(data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff"))
-    boundaries = restarts.read_boundaries(write_path).get(file, []) if offset == 0 else []
+    boundaries = read_boundaries(write_path).get(file, []) if offset == 0 else []
     series = _across_attempts(name, data, boundaries) if boundaries else _parse(name, data, offset, header)
     answer = _answer(series, max_points)
     if offset == 0 and answer["downsampled"] and len(answer["x"]) <= CACHED_POINTS:
@@ -205,3 +208,71 @@ def final_metrics(write_path: str | Path) -> dict[str, float]:
             if last is not None:
                 final[f"{name}.{column}"] = last
     return final
+
+
+# -- a restarted job's graphs: where each attempt began ------------------------------------------
+# Written by the platform beside the graphs, when an attempt begins: per metric file, its
+# size then. Rows of an earlier attempt at or past the x where the next one starts again
+# are superseded (`_across_attempts`). Hidden, so never a graph itself.
+BOUNDARIES_FILE = ".vlad-attempts.json"
+BOUNDARIES_LIMIT = 256 * 1024
+
+
+def read_boundaries(output: str | Path) -> dict[str, list[int]]:
+    """{metric file name: the sizes it had when each later attempt began}; {} when none or
+    when the file is not what the platform writes (a kernel may have replaced it)."""
+    try:
+        data = confined.read_bytes(output, METRICS / BOUNDARIES_FILE, BOUNDARIES_LIMIT + 1)
+        raw = json.loads(data) if len(data) <= BOUNDARIES_LIMIT else None
+    except (OSError, confined.OutsideFolder, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        name: sorted(sizes)
+        for name, sizes in raw.items()
+        if isinstance(name, str)
+        and isinstance(sizes, list)
+        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+    }
+
+
+def mark_attempt_start(output: str | Path) -> None:
+    """Before the next attempt starts (the last one has ended): cut each metric file's row
+    left halfway (the next attempt's rows must start on a line of their own), and record
+    where each file ends now. Nothing here follows a link the kernel may have left."""
+    boundaries = read_boundaries(output)
+    for name in confined.regular_files(Path(output) / METRICS):
+        if not is_metric_file_name(name):
+            continue
+        try:
+            size = _cut_partial_row(output, METRICS / name)
+        except (OSError, confined.OutsideFolder) as exc:
+            log.warning("metric file %s left as it is: %s", name, exc)
+            continue
+        if size and size not in boundaries.get(name, []):
+            boundaries.setdefault(name, []).append(size)
+    if not boundaries:
+        return
+    try:
+        fd = confined.open_for_update(output, METRICS / BOUNDARIES_FILE, create=True)
+    except (OSError, confined.OutsideFolder) as exc:
+        log.warning("the attempts' boundaries cannot be written: %s", exc)
+        return
+    with os.fdopen(fd, "r+b") as f:
+        f.truncate()
+        f.write(json.dumps(boundaries, sort_keys=True).encode())
+
+
+def _cut_partial_row(output: str | Path, relative: Path) -> int:
+    fd = confined.open_for_update(output, relative)
+    with os.fdopen(fd, "r+b") as f:
+        end = f.seek(0, os.SEEK_END)
+        start = max(0, end - 65536)
+        f.seek(start)
+        tail = f.read()
+        cut = tail.rfind(b"\n")
+        size = start + cut + 1 if cut >= 0 else start
+        if size != end:
+            f.truncate(size)
+        return size

@@ -1,11 +1,10 @@
-"""Creating jobs and launching them: folders, vlad_training.json, model.json, the executor."""
+"""Launching created jobs (services.new_job): folders, vlad_training.json, model.json, the executor."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,25 +16,16 @@ from sqlalchemy.orm import Session
 from vlad.contract import Operation, TrainingConfig
 from vlad.executors import Executor, JobSpec, JobState
 from vlad.server.db import Database
-from vlad.server.models import Dataset, Job, JobDataset, Kernel, Model, Project, Validation, utcnow
-from vlad.server.services import confined, restarts
-from vlad.server.services import kernels as kernel_service
-from vlad.server.services.errors import Conflict, Invalid, NotFound, field_error
+from vlad.server.models import Dataset, Job, Kernel, Model, Project, Validation, utcnow
+from vlad.server.services import confined, graphs, restarts
+from vlad.server.services.errors import Conflict, NotFound
 from vlad.server.services.launch import StopJob
+from vlad.server.services.new_job import CPU_FALLBACK, on_cpu_by_default, upload_folder
 from vlad.server.services.staging import S3Fetch, download_s3, stage
 from vlad.server.services.states import ACTIVE, JobStatus
 from vlad.storage import ObjectStore, StorageError, TransferLog, log_writer
 
 log = logging.getLogger("vlad.jobs")
-
-
-FILE_ID = re.compile(r"file-[0-9a-f]{8,32}")  # as ids.new_id("file") makes them
-
-
-def upload_folder(uploads_dir: Path, project_id: str, file_id: str) -> Path | None:
-    """Where POST /files keeps an uploaded file of a project: `<uploads>/<project id>/<file id>/`;
-    None when `file_id` is not a file id (a path, `..`, anything else)."""
-    return uploads_dir / project_id / file_id if FILE_ID.fullmatch(file_id) else None
 
 
 @dataclass(frozen=True)
@@ -47,90 +37,6 @@ class BrokerInfo:
     user: str
     password: str
     queue: str
-
-
-CPU_FALLBACK = (
-    "The kernel sets no supported_gpu_count, so its GPU count is fixed at 1, and this "
-    "platform has no GPUs: it runs on the CPU."
-)
-
-
-def on_cpu_by_default(kernel: Kernel | None, gpu_count: int, capacity: int | None) -> bool:
-    """A kernel that declares no GPU range asks for 1 GPU by the contract's default, not by
-    choice: on a machine without GPUs it runs on the CPU, as DLaaS jobs do, rather than never."""
-    return (
-        kernel is not None
-        and "supported_gpu_count" not in kernel.manifest
-        and gpu_count == 1
-        and capacity == 0
-    )
-
-
-def check_gpu_count(kernel: Kernel, gpu_count: int | None) -> int:
-    gpus = kernel_service.manifest_of(kernel).supported_gpu_count
-    count = gpus.minimum if gpu_count is None else gpu_count
-    try:
-        gpus.check(count)
-    except ValueError as exc:
-        raise Invalid(
-            str(exc),
-            [field_error("gpu_count", f"{count} is out of range", f"{gpus.minimum}..{gpus.maximum}")],
-        ) from exc
-    return count
-
-
-@dataclass(frozen=True)
-class JobResources:
-    """What a request asks of the scheduler for one job (None: the kernel's declaration),
-    and its restart policy (services.restarts)."""
-
-    cpus: float | None = None
-    memory_gb: float | None = None
-    priority: int = 0
-    max_restarts: int = 2
-    restart_on_error: bool = False
-
-
-def create_job(
-    session: Session,
-    project: Project,
-    job_id: str,
-    operation: Operation,
-    kernel: Kernel,
-    gpu_count: int,
-    datasets: list[tuple[Dataset, str]],
-    jobs_dir: Path,
-    executor: str,
-    source: str = "platform",
-    *,
-    resources: JobResources | None = None,
-    experiment_id: str | None = None,
-) -> Job:
-    """A new waiting job's row. Its CPUs and memory are those asked (`resources`), else its
-    kernel's manifest's `resources`, else 1 CPU and no memory bound."""
-    asked = resources or JobResources()
-    declared = kernel_service.manifest_of(kernel).resources
-    job = Job(
-        id=job_id,
-        project_id=project.id,
-        operation=operation.value,
-        kernel_id=kernel.id,
-        executor=kernel.executor or executor,
-        status=JobStatus.WAITING.value,
-        gpu_count=gpu_count,
-        cpus=asked.cpus if asked.cpus is not None else declared.cpus,
-        memory_gb=asked.memory_gb if asked.memory_gb is not None else declared.memory_gb,
-        priority=asked.priority,
-        max_restarts=asked.max_restarts,
-        restart_on_error=asked.restart_on_error,
-        attempt=1,
-        experiment_id=experiment_id,
-        job_dir=str(jobs_dir / job_id),
-        source=source,
-    )
-    job.datasets = [JobDataset(dataset_id=d.id, role=role) for d, role in datasets]
-    session.add(job)
-    return job
 
 
 class JobLauncher:
@@ -239,7 +145,7 @@ class JobLauncher:
             attempt = job.attempt
         job_dir = Path(job.job_dir)
         output = job_dir / "output"
-        restarts.mark_attempt_start(output)
+        graphs.mark_attempt_start(output)
         found = restarts.newest_checkpoint(output)
         note = log_writer(job_dir / "kernel.log")
         if found is None:
@@ -253,9 +159,7 @@ class JobLauncher:
                 "etc_path": str(etc) if etc.is_dir() else None,
             }
         )
-        config_path = job_dir / "vlad_training.json"
-        config_path.touch(mode=0o600)
-        config_path.write_text(config.to_json())
+        _write_config(job_dir, config)
         return self.spec(job_id)
 
     def fail(self, job_id: str, message: str, exit_code: int | None = None) -> bool:
@@ -287,9 +191,7 @@ class JobLauncher:
                 self._copy_upload(job, file_id, etc)
             config = config.model_copy(update={"etc_path": str(etc)})
         (job_dir / "model.json").write_text(json.dumps(hyperparameters, indent=2))
-        config_path = job_dir / "vlad_training.json"
-        config_path.touch(mode=0o600)  # it holds the broker password
-        config_path.write_text(config.to_json())
+        _write_config(job_dir, config)
         return self.spec(job_id)
 
     def _copy_upload(self, job: Job, file_id: str, etc: Path) -> None:
@@ -392,6 +294,12 @@ class JobLauncher:
         return config, hyperparameters
 
 
+def _write_config(job_dir: Path, config: TrainingConfig) -> None:
+    path = job_dir / "vlad_training.json"
+    path.touch(mode=0o600)  # it holds the broker password
+    path.write_text(config.to_json())
+
+
 def get_job(session: Session, project: Project, job_id: str) -> Job:
     job = session.get(Job, job_id)
     if job is None or job.project_id != project.id:
@@ -426,7 +334,7 @@ def resume(
         state = executors[job.executor].status(job.id).state
         if state not in (JobState.EXITED, JobState.UNKNOWN):
             raise Conflict(f"job {job_id}'s kernel is still ending ({state.value}); resume it in a moment")
-    job = restarts.resume(session, job)
+    job = restarts.resume(job)
     session.commit()
     launch([job.id])
     session.refresh(job)

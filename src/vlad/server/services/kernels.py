@@ -80,7 +80,7 @@ def register(
         name=parsed.name,
         version=parsed.version,
         # A range the kernel did not set stays unset: "fixed at 1" is then the contract's
-        # default, which a machine without GPUs may turn into the CPU (jobs.on_cpu_by_default).
+        # default, which a machine without GPUs may turn into the CPU (new_job.on_cpu_by_default).
         manifest=parsed.model_dump(
             mode="json",
             by_alias=True,

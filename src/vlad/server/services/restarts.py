@@ -15,32 +15,20 @@ places the job again after its own restart.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from vlad.contract import Operation
-from vlad.contract.metrics import is_metric_file_name
 from vlad.contract.training_config import CHECKPOINTS, checkpoint_step
 from vlad.server.db import Database
 from vlad.server.ingestion.batch import ERROR_NOTE, PREEMPTED_NOTE, RESTART_SUFFIX
 from vlad.server.models import Job, utcnow
 from vlad.server.services import confined
 from vlad.server.services.errors import Conflict
-from vlad.server.services.states import ACTIVE, JobStatus
+from vlad.server.services.states import ACTIVE, JobStatus, automatic_restarts
 
 log = logging.getLogger("vlad.restarts")
-
-METRICS = Path("save") / "metrics"
-# Written by the platform beside the graphs, when an attempt begins: per metric file, its
-# size then. Rows of an earlier attempt at or past the x where the next one starts again
-# are superseded (services.graphs). Hidden, so never a graph itself.
-BOUNDARIES_FILE = ".vlad-attempts.json"
-BOUNDARIES_LIMIT = 256 * 1024
 
 
 # -- checkpoints -----------------------------------------------------------------------------------
@@ -59,77 +47,12 @@ def newest_checkpoint(output: str | Path) -> tuple[int, Path] | None:
     return step, Path(output) / CHECKPOINTS / name
 
 
-# -- graph boundaries ------------------------------------------------------------------------------
-def read_boundaries(output: str | Path) -> dict[str, list[int]]:
-    """{metric file name: the sizes it had when each later attempt began}; {} when none or
-    when the file is not what the platform writes (a kernel may have replaced it)."""
-    try:
-        data = confined.read_bytes(output, METRICS / BOUNDARIES_FILE, BOUNDARIES_LIMIT + 1)
-        raw = json.loads(data) if len(data) <= BOUNDARIES_LIMIT else None
-    except (OSError, confined.OutsideFolder, ValueError):
-        return {}
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        name: sorted(sizes)
-        for name, sizes in raw.items()
-        if isinstance(name, str)
-        and isinstance(sizes, list)
-        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
-    }
-
-
-def mark_attempt_start(output: str | Path) -> None:
-    """Before the next attempt starts (the last one has ended): cut each metric file's row
-    left halfway (the next attempt's rows must start on a line of their own), and record
-    where each file ends now. Nothing here follows a link the kernel may have left."""
-    boundaries = read_boundaries(output)
-    for name in confined.regular_files(Path(output) / METRICS):
-        if not is_metric_file_name(name):
-            continue
-        try:
-            size = _cut_partial_row(output, METRICS / name)
-        except (OSError, confined.OutsideFolder) as exc:
-            log.warning("metric file %s left as it is: %s", name, exc)
-            continue
-        if size and size not in boundaries.get(name, []):
-            boundaries.setdefault(name, []).append(size)
-    if not boundaries:
-        return
-    try:
-        fd = confined.open_for_update(output, METRICS / BOUNDARIES_FILE, create=True)
-    except (OSError, confined.OutsideFolder) as exc:
-        log.warning("the attempts' boundaries cannot be written: %s", exc)
-        return
-    with os.fdopen(fd, "r+b") as f:
-        f.truncate()
-        f.write(json.dumps(boundaries, sort_keys=True).encode())
-
-
-def _cut_partial_row(output: str | Path, relative: Path) -> int:
-    fd = confined.open_for_update(output, relative)
-    with os.fdopen(fd, "r+b") as f:
-        end = f.seek(0, os.SEEK_END)
-        start = max(0, end - 65536)
-        f.seek(start)
-        tail = f.read()
-        cut = tail.rfind(b"\n")
-        size = start + cut + 1 if cut >= 0 else start
-        if size != end:
-            f.truncate(size)
-        return size
-
-
 # -- the policy ------------------------------------------------------------------------------------
-def automatic_restarts(job: Job) -> int:
-    return sum(1 for a in job.attempts or [] if a.get("then") == "restarted")
-
-
 def may_restart(job: Job) -> bool:
     """Whether the active job's ended attempt is followed by another one automatically. (A
     kernel's training_error ended it already, unless it restarts on error: the consumer
     keeps such a job active, its message beginning with ERROR_NOTE.)"""
-    return job.status in ACTIVE and (preempted(job) or automatic_restarts(job) < job.max_restarts)
+    return job.status in ACTIVE and (preempted(job) or automatic_restarts(job.attempts) < job.max_restarts)
 
 
 def preempted(job: Job) -> bool:
@@ -178,7 +101,7 @@ def restart(db: Database, job_id: str, reason: str, exit_code: int | None, log_t
         if then == "preempted" or (job.message or "").startswith(ERROR_NOTE):
             reason = f"{(job.message or '').removesuffix(RESTART_SUFFIX)}; {reason}"
         job.attempts = [*(job.attempts or []), _ended_attempt(job, then, reason, exit_code, log_tail)]
-        counted = f"{automatic_restarts(job)} of {job.max_restarts} restarts"
+        counted = f"{automatic_restarts(job.attempts)} of {job.max_restarts} restarts"
         _requeue(
             job,
             f"Attempt {ended} ended ({reason}); attempt {ended + 1} resumes from its newest "
@@ -205,10 +128,9 @@ def check_resumable(job: Job) -> None:
         )
 
 
-def resume(session: Session, job: Job) -> Job:
-    """A person's resume of an ended training job that did not finish: its next attempt,
-    from its newest checkpoint (Conflict otherwise)."""
-    check_resumable(job)
+def resume(job: Job) -> Job:
+    """A person's resume of an ended training job that did not finish (one `check_resumable`
+    let through): its next attempt, from its newest checkpoint."""
     ended = job.attempt
     reason = job.message or job.status
     job.attempts = [*(job.attempts or []), _ended_attempt(job, "resumed", reason, job.exit_code, "")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from vlad.contract import Status, StatusMessage
 
@@ -65,3 +66,9 @@ def apply(state: JobProgress, message: StatusMessage, now: datetime) -> Verdict:
         state.status = JobStatus.FAILED
         state.message = message.message or "The kernel reported an error without a message."
     return Verdict.APPLIED
+
+
+def automatic_restarts(attempts: list[Any] | None) -> int:
+    """How many of a job's ended attempts were followed by an automatic restart (its
+    `max_restarts` counts these; a preemption or a person's resume does not)."""
+    return sum(1 for a in attempts or [] if isinstance(a, dict) and a.get("then") == "restarted")

@@ -16,8 +16,8 @@ from vlad.server.services import datasets as dataset_service
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
-from vlad.server.services.jobs import JobResources, check_gpu_count, create_job, upload_folder
 from vlad.server.services.launch import NewJobs, start_jobs
+from vlad.server.services.new_job import JobResources, check_gpu_count, create_job, upload_folder
 from vlad.server.services.scheduling import check_priority
 from vlad.server.services.states import JobStatus
 

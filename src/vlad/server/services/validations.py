@@ -16,8 +16,8 @@ from vlad.server.services import confined
 from vlad.server.services import kernels as kernel_service
 from vlad.server.services.errors import Invalid, NotFound, field_error
 from vlad.server.services.ids import new_id
-from vlad.server.services.jobs import JobResources, check_gpu_count, create_job
 from vlad.server.services.launch import NewJobs, StopJob, start_jobs, stop_and_delete
+from vlad.server.services.new_job import JobResources, check_gpu_count, create_job
 from vlad.server.services.scheduling import check_priority
 from vlad.server.services.training import _datasets, get_model, is_done
 
